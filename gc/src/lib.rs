@@ -1,0 +1,1 @@
+//! gc (under construction)

@@ -1,0 +1,1 @@
+//! shareable (under construction)
