@@ -1,0 +1,145 @@
+//! Collection policies: *when* to collect, never *how* (MMTk's split of
+//! trigger policy from plan).
+//!
+//! Invariant: a policy only computes triggers from the figures it is given;
+//! it never touches a heap. Each isolate gets its own instance, built from a
+//! validated [`PolicySpec`], so a policy may keep per-isolate state.
+//!
+//! Adding a policy is one type implementing [`Policy`] with a `PolicyInfo`
+//! constant describing its name and options, plus one line in [`POLICIES`]
+//! (see `docs/policies.md`).
+
+mod local;
+
+use std::fmt;
+
+use crate::options::{OptionSpec, OptionValues};
+
+pub use local::LocalPolicy;
+
+/// What a local collection left behind, as the policy sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LocalOutcome {
+    /// The heap's footprint after the collection.
+    pub live_bytes: usize,
+    /// Bytes the collection freed.
+    pub freed_bytes: usize,
+    /// Local collections of this heap so far, this one included.
+    pub collections: u64,
+}
+
+/// A collection policy.
+pub trait Policy: Send + fmt::Debug {
+    /// The footprint (bytes) at which a fresh heap collects for the first time.
+    fn initial_trigger(&self) -> usize;
+
+    /// Called after every local collection; returns the footprint at which
+    /// the next one should run.
+    fn next_trigger(&mut self, outcome: &LocalOutcome) -> usize;
+}
+
+/// A policy's entry in the registry: its name, documentation and options.
+pub struct PolicyInfo {
+    pub name: &'static str,
+    /// One line saying what the policy does.
+    pub doc: &'static str,
+    pub options: &'static [OptionSpec],
+    /// Builds an instance from validated options.
+    pub build: fn(&OptionValues) -> Box<dyn Policy>,
+}
+
+/// Every policy `--gc NAME` can select. Register a new policy here.
+pub static POLICIES: &[&PolicyInfo] = &[&LocalPolicy::INFO];
+
+/// The policy used when none is named.
+pub const DEFAULT_POLICY: &str = "local";
+
+/// The registry entry called `name`.
+pub fn find_policy(name: &str) -> Option<&'static PolicyInfo> {
+    POLICIES.iter().copied().find(|p| p.name == name)
+}
+
+/// A policy chosen by name with validated options: the recipe for the
+/// instance each isolate gets.
+#[derive(Clone)]
+pub struct PolicySpec {
+    info: &'static PolicyInfo,
+    values: OptionValues,
+}
+
+impl PolicySpec {
+    /// Looks `name` up and validates `assignments` (`key=value`) against its
+    /// options. Errors are one line, ready for the user.
+    pub fn parse(name: &str, assignments: &[String]) -> Result<PolicySpec, String> {
+        let info = find_policy(name).ok_or_else(|| {
+            let known: Vec<_> = POLICIES.iter().map(|p| p.name).collect();
+            format!("unknown GC policy '{name}' (known: {})", known.join(", "))
+        })?;
+        let values = OptionValues::parse(info.options, assignments)
+            .map_err(|e| format!("GC policy '{name}': {e}"))?;
+        Ok(PolicySpec { info, values })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+
+    pub fn values(&self) -> &OptionValues {
+        &self.values
+    }
+
+    /// A fresh policy instance for one isolate.
+    pub fn instantiate(&self) -> Box<dyn Policy> {
+        (self.info.build)(&self.values)
+    }
+}
+
+impl Default for PolicySpec {
+    fn default() -> Self {
+        PolicySpec::parse(DEFAULT_POLICY, &[]).expect("the default policy's defaults are valid")
+    }
+}
+
+impl fmt::Debug for PolicySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.info.name)?;
+        for (name, value) in self.values.iter() {
+            write!(f, " {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_policy_builds_from_its_defaults() {
+        for info in POLICIES {
+            let spec = PolicySpec::parse(info.name, &[]).unwrap();
+            let policy = spec.instantiate();
+            assert!(policy.initial_trigger() > 0, "{}", info.name);
+            for option in info.options {
+                assert!(
+                    !option.doc.is_empty(),
+                    "{}.{} needs a doc line",
+                    info.name,
+                    option.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_bad_options_are_clear_errors() {
+        assert_eq!(
+            PolicySpec::parse("fancy", &[]).unwrap_err(),
+            "unknown GC policy 'fancy' (known: local)"
+        );
+        assert_eq!(
+            PolicySpec::parse("local", &["growth=0".into()]).unwrap_err(),
+            "GC policy 'local': option 'growth': 0 is outside [1, 1000]"
+        );
+    }
+}

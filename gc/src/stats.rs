@@ -1,0 +1,35 @@
+//! Collector statistics of one isolate.
+//!
+//! Invariant: the figures only grow (but `last_live_bytes`, which is the
+//! footprint after the latest collection), and `max_pause <= total_pause`.
+
+use std::time::Duration;
+
+/// What the collector of one heap has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcStats {
+    /// Local collections run.
+    pub collections: u64,
+    /// Time spent in them, marking and sweeping.
+    pub total_pause: Duration,
+    pub max_pause: Duration,
+    /// The heap's footprint after the latest collection.
+    pub last_live_bytes: usize,
+    pub freed_objects: u64,
+    pub freed_bytes: u64,
+    /// Objects traced by the latest collection.
+    pub last_marked: usize,
+}
+
+impl GcStats {
+    /// Records one collection.
+    pub(crate) fn record(&mut self, pause: Duration, marked: usize, report: &heap::SweepReport) {
+        self.collections += 1;
+        self.total_pause += pause;
+        self.max_pause = self.max_pause.max(pause);
+        self.last_live_bytes = report.live_bytes;
+        self.freed_objects += report.freed_objects as u64;
+        self.freed_bytes += report.freed_bytes as u64;
+        self.last_marked = marked;
+    }
+}

@@ -1,0 +1,301 @@
+//! The heap's side of collection: mark bits, tracing an object's children,
+//! and sweeping. The `gc` crate decides when to collect and drives marking;
+//! this module owns the bits and the memory.
+//!
+//! Invariants:
+//! - A local collection marks only objects of this heap, and never a
+//!   shareable one: shareable objects are kept by their `shareable` bit, so
+//!   the local sweep never frees them and the local marker never traces them.
+//!   It writes no bit of a page another heap owns.
+//! - Between collections every mark bit is clear (sweep clears them).
+//! - Sweep frees exactly the allocated, unmarked objects (unmarked and not
+//!   shareable, for a local sweep), drops their out-of-line storage, rebuilds
+//!   every free list, and gives back pages left empty.
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+
+use crate::heap::{FreeSlot, Heap};
+use crate::object::{self, ArrayObj, Kind, MapObj};
+use crate::page::{self, N_CLASSES, PagePtr};
+use crate::value::Value;
+
+/// Which objects a sweep may free.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepMode {
+    /// A local collection: shareable objects survive whether marked or not.
+    Local,
+    /// A global collection: every unmarked object is freed.
+    Global,
+}
+
+/// What a sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub freed_objects: usize,
+    /// Slot and large-object bytes freed, plus out-of-line storage dropped.
+    pub freed_bytes: usize,
+    pub live_objects: usize,
+    /// The heap's footprint after the sweep.
+    pub live_bytes: usize,
+    pub released_pages: usize,
+}
+
+impl Heap {
+    /// Marks `v` for a local collection of this heap. Returns true exactly
+    /// when `v` is a non-shareable object of this heap that was not yet
+    /// marked, which the caller must then trace.
+    #[inline]
+    pub fn mark_local(&self, v: Value) -> bool {
+        if !v.is_ptr() {
+            return false;
+        }
+        let page = PagePtr::of(v.addr());
+        // SAFETY: `v` is a live object (collector contract: values come from
+        // roots or from live objects), so its page is live. Only the owner
+        // field may be written by another thread, and it is atomic.
+        unsafe {
+            let header = page.header();
+            if (*header).owner.load(Ordering::Relaxed) != self.id.0 {
+                return false;
+            }
+            let (w, b) = page::bit(page.granule(v.addr()));
+            let marks = &(*header).mark[w];
+            let current = marks.load(Ordering::Relaxed);
+            if current & b != 0 || (*header).shareable[w] & b != 0 {
+                return false;
+            }
+            marks.store(current | b, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// Calls `f` on every value held by the object `v`; nothing for
+    /// immediates and objects without fields.
+    #[inline]
+    pub fn for_each_child(&self, v: Value, mut f: impl FnMut(Value)) {
+        if !v.is_ptr() {
+            return;
+        }
+        // SAFETY: `v` is a live object (collector contract).
+        unsafe {
+            match object::header(v).kind {
+                Kind::Array => object::array(v).elems.iter().for_each(|&e| f(e)),
+                Kind::Map => object::map(v).map.iter().for_each(|(k, x)| {
+                    f(k);
+                    f(x)
+                }),
+                _ => {}
+            }
+        }
+    }
+
+    /// True when `v` is an allocated object of this heap: for heap
+    /// verification and tests.
+    pub fn is_allocated(&self, v: Value) -> bool {
+        if !v.is_ptr() {
+            return false;
+        }
+        let page = PagePtr::of(v.addr());
+        let ours = self.pages.borrow().contains(&page) || self.large.borrow().contains(&page);
+        if !ours {
+            return false;
+        }
+        // SAFETY: the page is one of ours, hence live.
+        unsafe {
+            let (w, b) = page::bit(page.granule(v.addr()));
+            (*page.header()).alloc[w] & b != 0
+        }
+    }
+
+    /// Frees every allocated object that the marking phase did not mark
+    /// (see [`SweepMode`]), clears the marks and rebuilds the free lists.
+    pub fn sweep(&mut self, mode: SweepMode) -> SweepReport {
+        let mut report = SweepReport::default();
+        let before = self.footprint();
+        let mut dropped_out_of_line = 0;
+        let mut in_use = 0;
+        let mut objects = 0;
+
+        let mut pages = std::mem::take(self.pages.get_mut());
+        let mut empty = Vec::new();
+        pages.retain(|&page| {
+            // SAFETY: our pages are live and only we touch their bitmaps.
+            let live = unsafe { sweep_page(page, mode, &mut dropped_out_of_line) };
+            if live == 0 {
+                empty.push(page);
+                return false;
+            }
+            // SAFETY: as above.
+            in_use += live * unsafe { (*page.header()).slot_size } as usize;
+            objects += live;
+            true
+        });
+
+        // Keep at most a quarter of the live pages as spares; give back the
+        // rest, so that a heap shrinks after a burst.
+        let max_spare = pages.len() / 4;
+        let spare = self.spare.get_mut();
+        spare.append(&mut empty);
+        while spare.len() > max_spare {
+            spare.pop().expect("longer than max_spare").release();
+            report.released_pages += 1;
+        }
+
+        let large = self.large.get_mut();
+        large.retain(|&page| {
+            // SAFETY: as above; a large page holds one plain object.
+            let live = unsafe { sweep_page(page, mode, &mut dropped_out_of_line) };
+            if live == 0 {
+                page.release();
+                report.released_pages += 1;
+                false
+            } else {
+                in_use += page.slot_size();
+                objects += 1;
+                true
+            }
+        });
+
+        for list in &self.free {
+            list.set(std::ptr::null_mut());
+        }
+        for &page in pages.iter().rev() {
+            // SAFETY: sweep_page left the alloc bitmap exact.
+            unsafe {
+                let h = page.header();
+                let list = self.free_list((*h).class as usize, (*h).needs_drop);
+                self.thread_free_slots(page, list);
+            }
+        }
+        *self.pages.get_mut() = pages;
+
+        self.in_use.set(in_use);
+        self.out_of_line
+            .set(self.out_of_line.get() - dropped_out_of_line);
+        report.freed_objects = self.objects.get() - objects;
+        self.objects.set(objects);
+        report.live_objects = objects;
+        report.live_bytes = self.footprint();
+        report.freed_bytes = before - report.live_bytes;
+        self.collected();
+        report
+    }
+
+    fn free_list(&self, class: usize, needs_drop: bool) -> &Cell<*mut FreeSlot> {
+        &self.free[class + if needs_drop { N_CLASSES } else { 0 }]
+    }
+}
+
+impl PagePtr {
+    /// Slot size (the object size, for a large page).
+    pub(crate) fn slot_size(self) -> usize {
+        // SAFETY: pages reachable from a heap's lists are live.
+        unsafe { (*self.header()).slot_size as usize }
+    }
+}
+
+/// Sweeps one page: frees its dead objects, clears its marks, and returns
+/// how many objects remain. Adds out-of-line bytes dropped to `dropped`.
+///
+/// # Safety
+/// The page must be live and owned by the caller's heap, with no marking in
+/// progress.
+unsafe fn sweep_page(page: PagePtr, mode: SweepMode, dropped: &mut usize) -> usize {
+    // SAFETY: per the contract.
+    unsafe {
+        let h = page.header();
+        let mut live = 0;
+        for w in 0..(*h).alloc.len() {
+            let alloc = (*h).alloc[w];
+            if alloc == 0 {
+                continue;
+            }
+            let marked = (*h).mark[w].swap(0, Ordering::Relaxed);
+            let keep = match mode {
+                SweepMode::Local => marked | (*h).shareable[w],
+                SweepMode::Global => marked,
+            };
+            let dead = alloc & !keep;
+            if dead != 0 {
+                let mut bits = dead;
+                while bits != 0 {
+                    let g = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    free_object(page, page.addr() + g * page::GRANULE, dropped);
+                }
+                (*h).alloc[w] = alloc & keep;
+                (*h).shareable[w] &= keep;
+            }
+            live += (alloc & keep).count_ones() as usize;
+        }
+        (*h).live_slots = live as u32;
+        live
+    }
+}
+
+/// Drops the out-of-line storage of the dead object at `addr` and poisons it
+/// (in debug builds) so that a use after free fails loudly.
+///
+/// # Safety
+/// `addr` must be an allocated object of `page` that nothing will use again.
+unsafe fn free_object(page: PagePtr, addr: usize, dropped: &mut usize) {
+    // SAFETY: per the contract.
+    unsafe {
+        if (*page.header()).needs_drop {
+            *dropped += drop_object_storage(addr);
+        }
+        if cfg!(debug_assertions) {
+            let size = page.slot_size();
+            std::ptr::write_bytes(addr as *mut u8, 0xdb, size);
+        }
+        (addr as *mut object::Header).write(object::Header::new(Kind::Free));
+    }
+}
+
+/// Drops the out-of-line storage of the object at `addr`, returning its bytes.
+///
+/// # Safety
+/// `addr` must be a live object whose storage nothing will use again.
+unsafe fn drop_object_storage(addr: usize) -> usize {
+    let v = Value::from_addr(addr);
+    // SAFETY: per the contract.
+    unsafe {
+        match object::header(v).kind {
+            Kind::Array => {
+                let bytes = object::array(v).elems.capacity() * std::mem::size_of::<Value>();
+                std::ptr::drop_in_place(addr as *mut ArrayObj);
+                bytes
+            }
+            Kind::Map => {
+                let bytes = object::map(v).map.heap_bytes();
+                std::ptr::drop_in_place(addr as *mut MapObj);
+                bytes
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Drops the storage of every live object of a page that is going away.
+///
+/// # Safety
+/// The page must be live and nothing may use its objects again.
+pub(crate) unsafe fn drop_live_objects(page: PagePtr) {
+    // SAFETY: per the contract.
+    unsafe {
+        let h = page.header();
+        if !(*h).needs_drop {
+            return;
+        }
+        for w in 0..(*h).alloc.len() {
+            let mut bits = (*h).alloc[w];
+            while bits != 0 {
+                let g = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                drop_object_storage(page.addr() + g * page::GRANULE);
+            }
+            (*h).alloc[w] = 0;
+        }
+    }
+}
