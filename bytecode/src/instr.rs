@@ -152,14 +152,30 @@ impl fmt::Display for Operand {
 
 /// Maps an operand kind token of the table to the Rust type the field has.
 macro_rules! operand_type {
-    (Reg) => { u8 };
-    (Const) => { u16 };
-    (Func) => { u16 };
-    (Builtin) => { u8 };
-    (Count) => { u8 };
-    (Imm8) => { i8 };
-    (Imm16) => { i16 };
-    (Jump) => { i32 };
+    (Reg) => {
+        u8
+    };
+    (Const) => {
+        u16
+    };
+    (Func) => {
+        u16
+    };
+    (Builtin) => {
+        u8
+    };
+    (Count) => {
+        u8
+    };
+    (Imm8) => {
+        i8
+    };
+    (Imm16) => {
+        i16
+    };
+    (Jump) => {
+        i32
+    };
 }
 
 macro_rules! instructions {
@@ -171,7 +187,8 @@ macro_rules! instructions {
         /// verifier has checked every operand before the interpreter sees it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum Instr {
-            $( #[doc = $meaning] $name { $( $field: operand_type!($kind) ),* }, )*
+            // The meaning is code-formatted in the docs: `R[a]` is not a link.
+            $( #[doc = concat!("`", $meaning, "`")] $name { $( $field: operand_type!($kind) ),* }, )*
         }
 
         /// The opcode byte of each instruction in a `.bc` file.
@@ -430,26 +447,57 @@ mod tests {
     fn encode_then_decode_is_identity() {
         let samples = [
             Instr::Move { dst: 1, src: 200 },
-            Instr::LoadInt { dst: 3, value: -30000 },
+            Instr::LoadInt {
+                dst: 3,
+                value: -30000,
+            },
             Instr::LoadConst { dst: 0, k: 65535 },
-            Instr::AddImm { dst: 2, a: 2, imm: -128 },
-            Instr::JumpIfNotLtImm { a: 9, imm: 2, offset: -70000 },
-            Instr::CallDirect { dst: 1, func: 513, args: 4, nargs: 3 },
-            Instr::CallBuiltin { dst: 0, builtin: 7, args: 1, nargs: 255 },
-            Instr::SetIndex { obj: 1, key: 2, val: 3 },
+            Instr::AddImm {
+                dst: 2,
+                a: 2,
+                imm: -128,
+            },
+            Instr::JumpIfNotLtImm {
+                a: 9,
+                imm: 2,
+                offset: -70000,
+            },
+            Instr::CallDirect {
+                dst: 1,
+                func: 513,
+                args: 4,
+                nargs: 3,
+            },
+            Instr::CallBuiltin {
+                dst: 0,
+                builtin: 7,
+                args: 1,
+                nargs: 255,
+            },
+            Instr::SetIndex {
+                obj: 1,
+                key: 2,
+                val: 3,
+            },
         ];
         for instr in samples {
             let mut bytes = Vec::new();
             instr.encode(&mut bytes);
             assert_eq!(bytes.len(), instr.opcode().encoded_len());
             assert_eq!(Instr::decode(&bytes), Ok((instr, bytes.len())));
-            assert_eq!(Instr::decode(&bytes[..bytes.len() - 1]), Err(DecodeError::Truncated));
+            assert_eq!(
+                Instr::decode(&bytes[..bytes.len() - 1]),
+                Err(DecodeError::Truncated)
+            );
         }
     }
 
     #[test]
     fn unknown_opcode_is_reported() {
-        assert_eq!(Instr::decode(&[0xff]), Err(DecodeError::UnknownOpcode(0xff)));
+        assert_eq!(
+            Instr::decode(&[0xff]),
+            Err(DecodeError::UnknownOpcode(0xff))
+        );
         assert_eq!(Instr::decode(&[]), Err(DecodeError::Truncated));
     }
 }

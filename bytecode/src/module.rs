@@ -84,9 +84,11 @@ pub struct Module {
 }
 
 impl Module {
-    /// The index of the function called `name`.
+    /// The index of the function called `name` (`None` also when that index
+    /// does not fit a function operand).
     pub fn function_index(&self, name: &str) -> Option<u16> {
-        self.functions.iter().position(|f| f.name == name).map(|i| i as u16)
+        let index = self.functions.iter().position(|f| f.name == name)?;
+        u16::try_from(index).ok()
     }
 }
 
