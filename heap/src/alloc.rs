@@ -4,6 +4,7 @@
 //! Invariant: a constructor either returns a fully initialised object whose
 //! header matches its layout, or fails without allocating.
 
+use crate::array::INLINE_MAX;
 use crate::heap::{AllocError, Heap, init_object};
 use crate::map::ValueMap;
 use crate::object::{
@@ -73,30 +74,32 @@ impl Heap {
         Ok(Value::from_addr(ptr.as_ptr() as usize))
     }
 
-    /// An array whose storage is `elems` (taken over, not copied).
+    /// An array of `elems`: small ones are copied inline, larger ones keep
+    /// the vector's buffer as their storage.
     pub fn alloc_array(&self, elems: Vec<Value>) -> Result<Value, AllocError> {
+        if elems.len() <= INLINE_MAX {
+            return self.alloc_array_from(&elems);
+        }
         let bytes = elems.capacity() * std::mem::size_of::<Value>();
         self.check_limit(bytes)?;
-        let ptr = self.alloc_object(Kind::Array, std::mem::size_of::<ArrayObj>())?;
-        // SAFETY: fresh slot of the right size.
-        unsafe {
-            init_object(
-                ptr,
-                ArrayObj {
-                    header: Header::new(Kind::Array),
-                    elems,
-                },
-            )
-        };
+        let ptr = self.alloc_object(Kind::Array, ArrayObj::inline_size(0))?;
+        // SAFETY: fresh slot of the right size, header written.
+        unsafe { ArrayObj::init_out_of_line(ptr.as_ptr() as *mut ArrayObj, elems) };
         self.resize_out_of_line(0, bytes);
         Ok(Value::from_addr(ptr.as_ptr() as usize))
     }
 
-    /// An array holding a copy of `elems`.
+    /// An array holding a copy of `elems` (inline when small).
     pub fn alloc_array_from(&self, elems: &[Value]) -> Result<Value, AllocError> {
-        let mut storage = try_vec_with_capacity(elems.len())?;
-        storage.extend_from_slice(elems);
-        self.alloc_array(storage)
+        if elems.len() > INLINE_MAX {
+            let mut storage = try_vec_with_capacity(elems.len())?;
+            storage.extend_from_slice(elems);
+            return self.alloc_array(storage);
+        }
+        let ptr = self.alloc_object(Kind::Array, ArrayObj::inline_size(elems.len()))?;
+        // SAFETY: fresh slot with room for the elements inline, header written.
+        unsafe { ArrayObj::init_inline(ptr.as_ptr() as *mut ArrayObj, elems) };
+        Ok(Value::from_addr(ptr.as_ptr() as usize))
     }
 
     /// An empty map with room for `capacity` entries.

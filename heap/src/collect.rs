@@ -80,7 +80,7 @@ impl Heap {
         // SAFETY: `v` is a live object (collector contract).
         unsafe {
             match object::header(v).kind {
-                Kind::Array => object::array(v).elems.iter().for_each(|&e| f(e)),
+                Kind::Array => object::array(v).as_slice().iter().for_each(|&e| f(e)),
                 Kind::Map => object::map(v).map.iter().for_each(|(k, x)| {
                     f(k);
                     f(x)
@@ -262,11 +262,7 @@ unsafe fn drop_object_storage(addr: usize) -> usize {
     // SAFETY: per the contract.
     unsafe {
         match object::header(v).kind {
-            Kind::Array => {
-                let bytes = object::array(v).elems.capacity() * std::mem::size_of::<Value>();
-                std::ptr::drop_in_place(addr as *mut ArrayObj);
-                bytes
-            }
+            Kind::Array => (*(addr as *mut ArrayObj)).release(),
             Kind::Map => {
                 let bytes = object::map(v).map.heap_bytes();
                 std::ptr::drop_in_place(addr as *mut MapObj);

@@ -20,11 +20,13 @@ use crate::value::Value;
 impl Heap {
     /// The language's `==`.
     pub fn values_equal(&self, a: Value, b: Value) -> bool {
-        if a == b {
-            return self.float_of(a).is_none_or(|f| !f.is_nan());
+        // Neither the work list nor the set of pairs allocates until two
+        // containers are compared.
+        let mut pending = Vec::new();
+        let mut seen: HashSet<(u64, u64)> = HashSet::default();
+        if !self.shallow_equal(a, b, &mut pending, &mut seen) {
+            return false;
         }
-        let mut pending = vec![(a, b)];
-        let mut seen: HashSet<(u64, u64)> = HashSet::new();
         while let Some((x, y)) = pending.pop() {
             if !self.shallow_equal(x, y, &mut pending, &mut seen) {
                 return false;

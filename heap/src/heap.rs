@@ -83,6 +83,15 @@ pub struct Heap {
 // forbid sharing it between threads.
 unsafe impl Send for Heap {}
 
+impl std::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Heap")
+            .field("id", &self.id)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
 impl Default for Heap {
     fn default() -> Self {
         Heap::new()
@@ -154,6 +163,13 @@ impl Heap {
     /// True when the footprint exceeds the limit (checked after a collection).
     pub fn over_limit(&self) -> bool {
         self.footprint() > self.limit.get()
+    }
+
+    /// Checks that `bytes` more would stay within the limit, before a
+    /// builtin builds a large buffer it will hand to the heap.
+    #[inline]
+    pub fn ensure_room(&self, bytes: usize) -> Result<(), AllocError> {
+        self.check_limit(bytes)
     }
 
     /// Checks that `bytes` more would stay within the limit.

@@ -21,6 +21,7 @@
 //! The crate has no dependencies: pages come from the global allocator.
 
 mod alloc;
+mod array;
 mod collect;
 mod compare;
 mod hash;

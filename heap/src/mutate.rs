@@ -63,15 +63,15 @@ impl Heap {
     pub fn array_push(&mut self, a: Value, x: Value) -> Result<(), MutateError> {
         self.mutable(a, Kind::Array)?;
         // SAFETY: checked: a mutable array of ours; `&mut self` excludes borrows.
-        let elems = unsafe { &mut object::array_mut(a).elems };
-        let old = elems.capacity() * std::mem::size_of::<Value>();
-        if elems.len() == elems.capacity() {
-            self.check_limit(old.max(32))?;
-            elems.try_reserve(1).map_err(|_| AllocError::OutOfMemory)?;
+        let array = unsafe { object::array_mut(a) };
+        if array.is_full() {
+            let old = array.out_of_line_bytes();
+            let new_cap = array.grown_capacity();
+            self.check_limit(new_cap * std::mem::size_of::<Value>())?;
+            array.regrow(new_cap).ok_or(AllocError::OutOfMemory)?;
+            self.resize_out_of_line(old, array.out_of_line_bytes());
         }
-        elems.push(x);
-        let new = elems.capacity() * std::mem::size_of::<Value>();
-        self.resize_out_of_line(old, new);
+        array.push_within_capacity(x);
         Ok(())
     }
 
@@ -79,14 +79,14 @@ impl Heap {
     pub fn array_pop(&mut self, a: Value) -> Result<Option<Value>, MutateError> {
         self.mutable(a, Kind::Array)?;
         // SAFETY: checked as in `array_push`.
-        Ok(unsafe { object::array_mut(a).elems.pop() })
+        Ok(unsafe { object::array_mut(a).pop() })
     }
 
     /// Stores `x` at `index` of `a`.
     pub fn array_set(&mut self, a: Value, index: i64, x: Value) -> Result<(), MutateError> {
         self.mutable(a, Kind::Array)?;
         // SAFETY: checked as in `array_push`.
-        let elems = unsafe { &mut object::array_mut(a).elems };
+        let elems = unsafe { object::array_mut(a).as_mut_slice() };
         let len = elems.len();
         match usize::try_from(index).ok().filter(|&i| i < len) {
             Some(i) => {

@@ -14,12 +14,13 @@
 //! | Float    | 16    | `f64`                                              |
 //! | Function | 16    | function index in `aux32`                          |
 //! | String   | 24+n  | byte length, hash, then the UTF-8 bytes inline     |
-//! | Array    | 32    | out-of-line `Vec<Value>`                           |
+//! | Array    | 32+8n | length, capacity, pointer; up to 16 elements inline |
 //! | Map      | 56    | out-of-line [`ValueMap`] (entries and index)       |
 //!
-//! Strings are immutable, so their bytes live inline and need no drop; arrays
-//! and maps grow, so their storage is out of line, counted in the heap's
-//! accounting and dropped by the sweeper.
+//! Strings are immutable, so their bytes live inline and need no drop. Arrays
+//! start with their elements inline and move them out of line when they grow
+//! (see `array`); maps keep their storage out of line. Out-of-line storage is
+//! counted in the heap's accounting and freed by the sweeper.
 
 use crate::map::ValueMap;
 use crate::value::Value;
@@ -115,11 +116,7 @@ pub struct StringObj {
     pub hash: u64,
 }
 
-#[repr(C)]
-pub struct ArrayObj {
-    pub header: Header,
-    pub elems: Vec<Value>,
-}
+pub use crate::array::ArrayObj;
 
 #[repr(C)]
 pub struct MapObj {

@@ -132,7 +132,7 @@ impl Heap {
 
     pub fn array_of(&self, v: Value) -> Option<&[Value]> {
         // SAFETY: the kind was checked.
-        (self.kind_of(v) == Some(Kind::Array)).then(|| unsafe { &object::array(v).elems[..] })
+        (self.kind_of(v) == Some(Kind::Array)).then(|| unsafe { object::array(v).as_slice() })
     }
 
     pub fn map_of(&self, v: Value) -> Option<&ValueMap> {
