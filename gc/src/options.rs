@@ -99,7 +99,7 @@ impl OptionSpec {
 }
 
 /// `65536`, `64K`, `64k`, `16M`, `1G`, optionally followed by `B`/`iB`.
-fn parse_bytes(text: &str) -> Option<usize> {
+pub fn parse_bytes(text: &str) -> Option<usize> {
     let t = text.trim_end_matches("iB").trim_end_matches('B');
     let (digits, multiplier) = match t.char_indices().last()? {
         (i, 'K' | 'k') => (&t[..i], 1usize << 10),

@@ -1,1 +1,211 @@
-fn main() {}
+//! `vm`: run, compile, assemble and disassemble programs of the isolate VM.
+//!
+//! Exit codes: 0 success; 1 the program failed at run time; 2 usage, load,
+//! compile or verification error. Every error is one `error:` line on
+//! stderr (compile errors add the source line and a caret), never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use gc::PolicySpec;
+use isolate::MemoryConfig;
+use vm::program::Output;
+use vm::runner::{self, LoadError, RunConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "vm",
+    version,
+    about = "A research VM for garbage collection in parallel actor runtimes",
+    long_about = "A research VM for garbage collection in parallel actor runtimes.\n\n\
+        Programs are source files (see docs/language.md) or .bc bytecode; `vm run` tells \
+        them apart by the .bc magic, not by the file name.\n\n\
+        Exit codes: 0 success, 1 runtime error, 2 usage, load, compile or verification error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a program (source or .bc) until its main function returns.
+    Run(RunArgs),
+    /// Compile a source file to a .bc bytecode file.
+    Compile {
+        /// The source file.
+        input: PathBuf,
+        /// Where to write the bytecode.
+        #[arg(short, long, value_name = "OUT.bc")]
+        output: PathBuf,
+    },
+    /// Assemble a .vasm text file into a .bc bytecode file.
+    Asm {
+        /// The assembly file.
+        input: PathBuf,
+        /// Where to write the bytecode.
+        #[arg(short, long, value_name = "OUT.bc")]
+        output: PathBuf,
+    },
+    /// Print a .bc file (or a compiled source file) as .vasm text on stdout.
+    Dis {
+        /// The .bc (or source) file.
+        input: PathBuf,
+    },
+    /// List the GC policies with their options, types, defaults and docs.
+    Policies,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The program: a source file or a .bc file.
+    file: PathBuf,
+    /// Arguments passed to the program (see args()).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+    /// Collect at every safepoint that follows an allocation (GC stress test).
+    #[arg(long)]
+    gc_stress: bool,
+    /// Print collector and heap statistics on stderr when the program ends.
+    #[arg(long)]
+    stats: bool,
+    /// The GC policy (see `vm policies`).
+    #[arg(long, value_name = "NAME", default_value = gc::DEFAULT_POLICY)]
+    gc: String,
+    /// A policy option, repeatable (see `vm policies`).
+    #[arg(long = "gc-opt", value_name = "KEY=VALUE")]
+    gc_opt: Vec<String>,
+    /// Per-isolate heap limit (65536, 64K, 16M, 1G): past it the isolate fails
+    /// with "heap limit exceeded".
+    #[arg(long, value_name = "BYTES", value_parser = parse_max_heap)]
+    max_heap: Option<usize>,
+    /// Reductions (calls and backward jumps) per scheduling slice.
+    #[arg(long, value_name = "N", default_value_t = isolate::DEFAULT_BUDGET,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    budget: u32,
+}
+
+fn parse_max_heap(text: &str) -> Result<usize, String> {
+    gc::options::parse_bytes(text)
+        .ok_or_else(|| format!("expected a byte count like 65536, 64K, 16M or 1G, got '{text}'"))
+}
+
+/// A failure of the command itself (exit code 2), already worded.
+struct Fatal(String);
+
+impl From<LoadError> for Fatal {
+    fn from(e: LoadError) -> Fatal {
+        Fatal(e.0)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Compile { input, output } => compile(&input, &output),
+        Command::Asm { input, output } => assemble(&input, &output),
+        Command::Dis { input } => disassemble(&input),
+        Command::Policies => {
+            print!("{}", policies());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Fatal> {
+    std::fs::read(path).map_err(|e| Fatal(format!("error: cannot read {}: {e}", path.display())))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
+    std::fs::write(path, bytes)
+        .map_err(|e| Fatal(format!("error: cannot write {}: {e}", path.display())))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
+    let policy =
+        PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| Fatal(format!("error: {e}")))?;
+    let name = args.file.display().to_string();
+    let module = runner::load_module(&read(&args.file)?, &name)?;
+    let config = RunConfig {
+        memory: MemoryConfig {
+            policy,
+            stress: args.gc_stress,
+            max_heap: args.max_heap,
+        },
+        budget: args.budget,
+    };
+    let report = runner::run_module(module, args.args, Output::stdout(), &config)?;
+    if args.stats {
+        eprint!("{}", vm::stats::render(&report));
+    }
+    match report.result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(failure) => {
+            eprintln!("{failure}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn compile(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
+    let bytes = read(input)?;
+    let module = runner::load_module(&bytes, &input.display().to_string())?;
+    write(output, &bytecode::write_module(&module))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn assemble(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
+    let name = input.display().to_string();
+    let text = String::from_utf8(read(input)?)
+        .map_err(|_| Fatal(format!("error: {name}: not UTF-8 text")))?;
+    let module = bytecode::assemble(&text, &name).map_err(|e| Fatal(format!("error: {e}")))?;
+    let verified = bytecode::verify(module).map_err(|e| Fatal(format!("error: {name}: {e}")))?;
+    write(output, &bytecode::write_module(&verified))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn disassemble(input: &Path) -> Result<ExitCode, Fatal> {
+    let name = input.display().to_string();
+    let bytes = read(input)?;
+    let module = if bytecode::is_bytecode(&bytes) {
+        bytecode::read_module(&bytes)
+            .map_err(|e| Fatal(format!("error: {name}: {e}")))?
+            .module
+    } else {
+        runner::load_module(&bytes, &name)?.into_inner()
+    };
+    print!("{}", bytecode::disassemble(&module));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `vm policies` listing.
+fn policies() -> String {
+    let mut out = String::new();
+    for info in gc::POLICIES {
+        let default = if info.name == gc::DEFAULT_POLICY {
+            " (default)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("{}{default}\n    {}\n", info.name, info.doc));
+        for o in info.options {
+            out.push_str(&format!(
+                "    --gc-opt {}=<{}>  (default {})\n        {}\n",
+                o.name,
+                o.ty.name(),
+                o.default,
+                o.doc
+            ));
+        }
+    }
+    out
+}

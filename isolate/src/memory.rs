@@ -1,0 +1,75 @@
+//! An isolate's memory: its private heap and the collector deciding when and
+//! how to collect it.
+//!
+//! Invariant: a collection runs only at a safepoint the executor chooses,
+//! with the executor's roots, on the isolate's own thread; it stops no other
+//! isolate. After a collection the footprint is within the heap limit, or
+//! the isolate fails with `heap limit exceeded`.
+
+use gc::{GcStats, LocalCollector, PolicySpec, Roots};
+use heap::{Heap, HeapStats};
+
+/// The memory settings every isolate of a run shares.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryConfig {
+    pub policy: PolicySpec,
+    /// Collect at every safepoint following an allocation.
+    pub stress: bool,
+    /// Per-isolate footprint limit in bytes.
+    pub max_heap: Option<usize>,
+}
+
+/// The heap stayed over its limit after a collection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeapLimitExceeded;
+
+impl std::fmt::Display for HeapLimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "heap limit exceeded")
+    }
+}
+
+#[derive(Debug)]
+pub struct Memory {
+    pub heap: Heap,
+    collector: LocalCollector,
+}
+
+impl Memory {
+    pub fn new(config: &MemoryConfig) -> Memory {
+        let heap = Heap::new();
+        heap.set_limit(config.max_heap);
+        let collector = LocalCollector::new(config.policy.instantiate(), config.stress);
+        collector.attach(&heap);
+        Memory { heap, collector }
+    }
+
+    /// Called by the executor at a safepoint: collects when the heap has
+    /// asked for it.
+    #[inline]
+    pub fn safepoint(&mut self, roots: &dyn Roots) -> Result<(), HeapLimitExceeded> {
+        if self.heap.gc_due() {
+            self.collect(roots)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Collects now (the program asked, or the heap is due).
+    pub fn collect(&mut self, roots: &dyn Roots) -> Result<(), HeapLimitExceeded> {
+        self.collector.collect(&mut self.heap, roots);
+        if self.heap.over_limit() {
+            Err(HeapLimitExceeded)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn gc_stats(&self) -> &GcStats {
+        self.collector.stats()
+    }
+
+    pub fn heap_stats(&self) -> HeapStats {
+        self.heap.stats()
+    }
+}

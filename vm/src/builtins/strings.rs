@@ -1,0 +1,78 @@
+//! Builtins on strings: `str`, `split`, `join`, `find`, `chars`.
+//!
+//! Invariant: positions are in characters, not bytes, so programs never see
+//! UTF-8 encoding; ASCII strings take byte-indexed fast paths.
+
+use heap::Value;
+
+use super::{Ctx, alloc_error, str_arg, type_error};
+use crate::display;
+
+pub fn str(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    if heap.str_of(args[0]).is_some() {
+        return Ok(args[0]);
+    }
+    let text = display::to_display(heap, ctx.program, args[0]);
+    heap.alloc_str(&text).map_err(alloc_error)
+}
+
+pub fn split(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    let s = str_arg(heap, "split", args[0])?;
+    let sep = str_arg(heap, "split", args[1])?;
+    if sep.is_empty() {
+        return Err("split: empty separator (use chars to split into characters)".into());
+    }
+    let parts = s
+        .split(sep)
+        .map(|p| heap.alloc_str(p))
+        .collect::<Result<Vec<_>, _>>();
+    heap.alloc_array(parts.map_err(alloc_error)?)
+        .map_err(alloc_error)
+}
+
+pub fn join(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    let parts = heap
+        .array_of(args[0])
+        .ok_or_else(|| type_error(heap, "join", "an array of strings", args[0]))?;
+    let sep = str_arg(heap, "join", args[1])?;
+    let mut pieces: Vec<&str> = Vec::with_capacity(parts.len() * 2);
+    for (i, &p) in parts.iter().enumerate() {
+        if i > 0 {
+            pieces.push(sep);
+        }
+        pieces.push(heap.str_of(p).ok_or_else(|| {
+            format!(
+                "join: element {i} is {}, not a string",
+                heap.type_of(p).name()
+            )
+        })?);
+    }
+    heap.alloc_str_parts(&pieces).map_err(alloc_error)
+}
+
+pub fn find(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    let s = str_arg(heap, "find", args[0])?;
+    let sub = str_arg(heap, "find", args[1])?;
+    let index = match s.find(sub) {
+        Some(byte) if heap.str_is_ascii(args[0]) => byte as i64,
+        Some(byte) => s[..byte].chars().count() as i64,
+        None => -1,
+    };
+    Ok(Value::int(index).expect("string positions fit"))
+}
+
+pub fn chars(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    let s = str_arg(heap, "chars", args[0])?;
+    let mut buf = [0u8; 4];
+    let chars: Result<Vec<_>, _> = s
+        .chars()
+        .map(|c| heap.alloc_str(c.encode_utf8(&mut buf)))
+        .collect();
+    heap.alloc_array(chars.map_err(alloc_error)?)
+        .map_err(alloc_error)
+}

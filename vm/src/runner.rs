@@ -1,0 +1,95 @@
+//! Running a program end to end: load, verify, run the main isolate to
+//! completion, report.
+//!
+//! Invariant: whatever the input, the caller gets a [`LoadError`] or a
+//! [`RunReport`], never a panic; load errors (usage, file, compile, format,
+//! verification) are told apart from runtime failures so the CLI can map
+//! them to exit codes 2 and 1.
+
+use std::sync::Arc;
+
+use bytecode::VerifiedModule;
+use gc::GcStats;
+use heap::HeapStats;
+use isolate::{Failure, Isolate, MemoryConfig};
+
+use crate::interp::Interp;
+use crate::program::{Output, Program};
+
+/// Settings of one run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub memory: MemoryConfig,
+    /// Reductions per slice.
+    pub budget: u32,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            memory: MemoryConfig::default(),
+            budget: isolate::DEFAULT_BUDGET,
+        }
+    }
+}
+
+/// How a run ended, with the figures for `--stats`.
+#[derive(Debug)]
+pub struct RunReport {
+    /// `Ok` when main returned; the failure otherwise.
+    pub result: Result<(), Failure>,
+    pub gc: GcStats,
+    pub heap: HeapStats,
+}
+
+/// Why a program could not be loaded (exit code 2).
+#[derive(Debug, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Turns the bytes of a file into a verified module: `.bc` when they start
+/// with the bytecode magic, source text otherwise. `name` is used in
+/// messages.
+pub fn load_module(bytes: &[u8], name: &str) -> Result<VerifiedModule, LoadError> {
+    if bytecode::is_bytecode(bytes) {
+        return bytecode::load(bytes).map_err(|e| LoadError(format!("error: {name}: {e}")));
+    }
+    let source = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.contains('\0'))
+        .ok_or_else(|| {
+            LoadError(format!(
+                "error: {name}: not a bytecode file (wrong magic) and not UTF-8 source text"
+            ))
+        })?;
+    let module = bytecode::compiler::compile(source, name)
+        .map_err(|diagnostics| LoadError(diagnostics.to_string().trim_end().to_string()))?;
+    bytecode::verify(module).map_err(|e| {
+        LoadError(format!(
+            "error: {name}: compiler produced invalid bytecode: {e}"
+        ))
+    })
+}
+
+/// Runs `module`'s entry function in one isolate until it returns or fails.
+pub fn run_module(
+    module: VerifiedModule,
+    args: Vec<String>,
+    output: Output,
+    config: &RunConfig,
+) -> Result<RunReport, LoadError> {
+    let program = Arc::new(Program::new(module, args, output).map_err(LoadError)?);
+    let mut isolate = Isolate::new(&config.memory, Interp::for_entry(Arc::clone(&program)));
+    let result = isolate::run_to_completion(&mut isolate, config.budget).map(|_| ());
+    program.output.flush();
+    Ok(RunReport {
+        result,
+        gc: *isolate.memory.gc_stats(),
+        heap: isolate.memory.heap_stats(),
+    })
+}

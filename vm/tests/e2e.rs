@@ -1,0 +1,297 @@
+//! End to end: run the `vm` binary on programs and compare what it prints.
+//!
+//! - `examples/NAME.iv` with `examples/NAME.out`: must print exactly that and
+//!   exit 0.
+//! - `vm/tests/programs/NAME.iv` with `NAME.out`, and `NAME.err` when the
+//!   program must fail (then exit 1 with exactly that on stderr); optional
+//!   `NAME.flags` holds extra `vm run` flags.
+//!
+//! Every program runs twice: as is and with `--gc-stress` (a collection at
+//! every safepoint after an allocation), and must behave identically.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vm"))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The `.iv` files of `dir`, sorted.
+fn programs(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "iv"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no programs in {}", dir.display());
+    files
+}
+
+/// Runs `vm run [flags] NAME.iv` in the program's directory.
+fn run(program: &Path, extra: &[&str]) -> Output {
+    let dir = program.parent().unwrap();
+    let mut cmd = vm();
+    cmd.current_dir(dir).arg("run").args(extra);
+    if let Ok(flags) = std::fs::read_to_string(program.with_extension("flags")) {
+        cmd.args(flags.split_whitespace());
+    }
+    cmd.arg(program.file_name().unwrap()).output().unwrap()
+}
+
+/// Checks one program against its expected files; returns a description of
+/// every mismatch.
+fn check(program: &Path, extra: &[&str]) -> Vec<String> {
+    let out = run(program, extra);
+    let name = format!("{} {}", program.display(), extra.join(" "));
+    let expect_out = std::fs::read_to_string(program.with_extension("out")).unwrap();
+    let expect_err = std::fs::read_to_string(program.with_extension("err")).ok();
+    let mut problems = Vec::new();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stdout != expect_out {
+        problems.push(format!(
+            "{name}: stdout\n--- got\n{stdout}--- expected\n{expect_out}"
+        ));
+    }
+    let (want_code, want_err) = match &expect_err {
+        Some(err) => (1, err.as_str()),
+        None => (0, ""),
+    };
+    if out.status.code() != Some(want_code) {
+        problems.push(format!(
+            "{name}: exit {:?}, expected {want_code}\n{stderr}",
+            out.status
+        ));
+    }
+    if stderr != want_err {
+        problems.push(format!(
+            "{name}: stderr\n--- got\n{stderr}--- expected\n{want_err}"
+        ));
+    }
+    problems
+}
+
+fn check_all(dir: &Path, extra: &[&str]) {
+    let problems: Vec<String> = programs(dir).iter().flat_map(|p| check(p, extra)).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn examples_print_their_expected_output() {
+    check_all(&root().join("examples"), &[]);
+}
+
+#[test]
+fn examples_under_gc_stress() {
+    check_all(&root().join("examples"), &["--gc-stress"]);
+}
+
+#[test]
+fn test_programs_print_and_fail_as_expected() {
+    check_all(&root().join("vm/tests/programs"), &[]);
+}
+
+#[test]
+fn test_programs_under_gc_stress() {
+    check_all(&root().join("vm/tests/programs"), &["--gc-stress"]);
+}
+
+/// A path in this test run's temporary directory.
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vm-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Writes `bytes` to a temporary file.
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = temp_path(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Runs `vm run FILE` and checks: exit 2, one `error:` line, no panic.
+fn assert_refused(path: &Path, expect_in_message: &str) {
+    let out = vm().arg("run").arg(path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "one line expected:\n{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(expect_in_message), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `examples/fib.iv` compiled to bytecode.
+fn fib_bc() -> Vec<u8> {
+    let path = temp_path("fib.bc");
+    let out = vm()
+        .args(["compile", "fib.iv", "-o"])
+        .arg(&path)
+        .current_dir(root().join("examples"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn garbage_is_refused_with_one_clear_line() {
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    assert_refused(&temp_file("garbage.bin", &garbage), "not a bytecode file");
+}
+
+#[test]
+fn wrong_magic_is_refused() {
+    let mut bc = fib_bc();
+    bc[1] = b'X';
+    assert_refused(&temp_file("wrong_magic.bc", &bc), "not a bytecode file");
+}
+
+#[test]
+fn every_truncation_of_a_bc_file_is_refused() {
+    let bc = fib_bc();
+    for len in [8, 9, 16, 20, bc.len() / 3, bc.len() / 2, bc.len() - 1] {
+        let path = temp_file(&format!("truncated{len}.bc"), &bc[..len]);
+        assert_refused(&path, "byte ");
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_load_error() {
+    assert_refused(Path::new("/nonexistent/prog.iv"), "cannot read");
+}
+
+#[test]
+fn compiled_bytecode_runs_like_its_source() {
+    let bc = temp_file("fib_run.bc", &fib_bc());
+    let from_bc = vm().arg("run").arg(&bc).arg("20").output().unwrap();
+    let from_source = vm()
+        .args(["run", "fib.iv", "20"])
+        .current_dir(root().join("examples"))
+        .output()
+        .unwrap();
+    assert!(from_bc.status.success() && from_source.status.success());
+    assert!(String::from_utf8_lossy(&from_bc.stdout).contains("6765"));
+    assert_eq!(from_bc.stdout, from_source.stdout);
+}
+
+#[test]
+fn assembly_round_trips_byte_for_byte_through_the_cli() {
+    let bc = temp_file("rt.bc", &fib_bc());
+    let dis = vm().arg("dis").arg(&bc).output().unwrap();
+    assert!(dis.status.success());
+    let vasm = temp_file("rt.vasm", &dis.stdout);
+    let again = temp_path("rt2.bc");
+    let out = vm()
+        .arg("asm")
+        .arg(&vasm)
+        .arg("-o")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&bc).unwrap());
+}
+
+#[test]
+fn compile_errors_exit_2_with_location_and_caret() {
+    let path = temp_file("bad.iv", b"fn main() {\n  print(y)\n}\n");
+    let out = vm().arg("run").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("bad.iv:2:9: error: undefined variable 'y'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("^"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["run"][..],
+        &["frobnicate"],
+        &["run", "--gc", "nope", "x.iv"],
+    ] {
+        let out = vm().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let out = vm()
+        .args(["run", "--gc-opt", "growth=0", "x.iv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: GC policy 'local': option 'growth': 0 is outside [1, 1000]\n"
+    );
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let out = vm().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["run", "compile", "asm", "dis", "policies"] {
+        assert!(text.contains(cmd), "{cmd} missing from --help");
+    }
+    let out = vm().args(["run", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--gc-stress",
+        "--stats",
+        "--gc ",
+        "--gc-opt",
+        "--max-heap",
+        "--budget",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from run --help");
+    }
+}
+
+#[test]
+fn policies_lists_options_with_types_and_defaults() {
+    let out = vm().arg("policies").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("local (default)"), "{text}");
+    assert!(
+        text.contains("--gc-opt min_heap=<bytes>  (default 256K)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--gc-opt growth=<float>  (default 2.0)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn stats_report_goes_to_stderr() {
+    let out = vm()
+        .args(["run", "--stats", "binary_trees.iv", "8"])
+        .current_dir(root().join("examples"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("collections"), "{stderr}");
+    assert!(stderr.contains("bytes allocated"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("long lived tree of depth 8"));
+}
