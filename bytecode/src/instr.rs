@@ -342,21 +342,38 @@ instructions! {
     /// if R[a] == imm: pc += offset
     JumpIfEqImm = 0x2C, "jmpeqi" { a: Reg, imm: Imm16, offset: Jump };
 
+    /// if R[a] < R[b]: pc += offset
+    JumpIfLt = 0x2D, "jmplt" { a: Reg, b: Reg, offset: Jump };
+    /// if R[a] <= R[b]: pc += offset
+    JumpIfLe = 0x2E, "jmple" { a: Reg, b: Reg, offset: Jump };
+    /// if R[a] < imm: pc += offset
+    JumpIfLtImm = 0x2F, "jmplti" { a: Reg, imm: Imm16, offset: Jump };
+    /// if R[a] <= imm: pc += offset
+    JumpIfLeImm = 0x30, "jmplei" { a: Reg, imm: Imm16, offset: Jump };
+    /// if R[a] > imm: pc += offset
+    JumpIfGtImm = 0x31, "jmpgti" { a: Reg, imm: Imm16, offset: Jump };
+    /// if R[a] >= imm: pc += offset
+    JumpIfGeImm = 0x32, "jmpgei" { a: Reg, imm: Imm16, offset: Jump };
+    /// if R[a] is nil: pc += offset
+    JumpIfNil = 0x33, "jmpnil" { a: Reg, offset: Jump };
+    /// if R[a] is not nil: pc += offset
+    JumpIfNotNil = 0x34, "jmpnnil" { a: Reg, offset: Jump };
+
     /// integer loop entry: R[base] and R[base+1] must be integers; if R[base] < R[base+1] then R[base+2] = R[base], else pc += offset
-    ForIntPrep = 0x2D, "forprep" { base: Reg, offset: Jump };
+    ForIntPrep = 0x35, "forprep" { base: Reg, offset: Jump };
     /// integer loop step: R[base] += 1; if R[base] < R[base+1] then R[base+2] = R[base] and pc += offset
-    ForIntLoop = 0x2E, "forloop" { base: Reg, offset: Jump };
+    ForIntLoop = 0x36, "forloop" { base: Reg, offset: Jump };
     /// collection loop step: R[base] is an array or map, R[base+1] an integer index; if it is in range, R[base+2] = the element (the key for maps) and R[base+1] += 1, else pc += offset
-    ForInNext = 0x2F, "fornext" { base: Reg, offset: Jump };
+    ForInNext = 0x37, "fornext" { base: Reg, offset: Jump };
 
     /// R[dst] = R[callee](R[callee+1], ..., R[callee+nargs]); the arity is checked at run time
-    Call = 0x30, "call" { dst: Reg, callee: Reg, nargs: Count };
+    Call = 0x38, "call" { dst: Reg, callee: Reg, nargs: Count };
     /// R[dst] = F[func](R[args], ..., R[args+nargs-1]); the verifier checks nargs against the arity
-    CallDirect = 0x31, "calld" { dst: Reg, func: Func, args: Reg, nargs: Count };
+    CallDirect = 0x39, "calld" { dst: Reg, func: Func, args: Reg, nargs: Count };
     /// R[dst] = builtin(R[args], ..., R[args+nargs-1]); the verifier checks nargs against the builtin
-    CallBuiltin = 0x32, "callb" { dst: Reg, builtin: Builtin, args: Reg, nargs: Count };
+    CallBuiltin = 0x3A, "callb" { dst: Reg, builtin: Builtin, args: Reg, nargs: Count };
     /// return R[src] to the caller (ends the isolate when the frame is its first)
-    Return = 0x33, "ret" { src: Reg };
+    Return = 0x3B, "ret" { src: Reg };
 
     /// R[dst] = [R[first], ..., R[first+count-1]]
     NewArray = 0x40, "newarray" { dst: Reg, first: Reg, count: Count };
@@ -366,6 +383,10 @@ instructions! {
     GetIndex = 0x42, "getindex" { dst: Reg, obj: Reg, key: Reg };
     /// R[obj][R[key]] = R[val] (array by integer index, map by key)
     SetIndex = 0x43, "setindex" { obj: Reg, key: Reg, val: Reg };
+    /// R[dst] = R[obj][index] for a constant index 0..=255 (array element, map key, string character)
+    GetIndexImm = 0x44, "getindexi" { dst: Reg, obj: Reg, index: Count };
+    /// R[obj][index] = R[val] for a constant index 0..=255
+    SetIndexImm = 0x45, "setindexi" { obj: Reg, index: Count, val: Reg };
 }
 
 // The interpreter's hot loop streams these; keep them one machine word.

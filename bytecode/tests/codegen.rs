@@ -178,20 +178,21 @@ fn while_conditions_read_locals_in_place() {
     let source =
         "fn main() {\n  let i = 0\n  let n = 5\n  while i < n { i = i + 1 }\n  print(i)\n}\n";
     let code = code_of(source, "main");
+    // The test sits at the bottom: one conditional jump per iteration.
     assert_eq!(
         code[2..5],
         [
-            Instr::JumpIfNotLt {
-                a: 0,
-                b: 1,
-                offset: 2
-            },
+            Instr::Jump { offset: 1 },
             Instr::AddImm {
                 dst: 0,
                 a: 0,
                 imm: 1
             },
-            Instr::Jump { offset: -3 },
+            Instr::JumpIfLt {
+                a: 0,
+                b: 1,
+                offset: -2
+            },
         ]
     );
     assert_eq!(
@@ -344,7 +345,7 @@ fn main() {
             Instr::JumpIfEqImm {
                 a: 0,
                 imm: 3,
-                offset: -2
+                offset: 3
             },
             Instr::JumpIfEqImm {
                 a: 0,
@@ -774,4 +775,83 @@ fn main() {
         output_of(source),
         "-4 -1 -4 1 3.5 1.0 ab\ntrue true true true false\n-4611686018427387904 -5 5 5 5\n"
     );
+}
+
+#[test]
+fn constant_indices_and_nil_tests_take_one_instruction() {
+    let source = "
+fn check(tree) {
+  if tree[0] == nil { return 1 }
+  tree[1] = nil
+  if nil != tree[0] { return 2 }
+  return 3
+}
+
+fn main() {
+  print(check([nil, 1]), check([[], []]))
+}
+";
+    let code = code_of(source, "check");
+    assert_eq!(
+        code[0],
+        Instr::GetIndexImm {
+            dst: 1,
+            obj: 0,
+            index: 0
+        }
+    );
+    assert!(
+        matches!(code[1], Instr::JumpIfNotNil { a: 1, .. }),
+        "{code:?}"
+    );
+    assert!(code.iter().any(|i| matches!(
+        i,
+        Instr::SetIndexImm {
+            obj: 0,
+            index: 1,
+            ..
+        }
+    )));
+    assert!(
+        code.iter().any(|i| matches!(i, Instr::JumpIfNil { .. })),
+        "{code:?}"
+    );
+    let general = |i: &Instr| {
+        matches!(
+            i,
+            Instr::GetIndex { .. } | Instr::JumpIfEq { .. } | Instr::JumpIfNotEq { .. }
+        )
+    };
+    assert_eq!(count(&code, general), 0, "{code:?}");
+    // The only integer loads are the three return values.
+    assert_eq!(
+        count(&code, |i| matches!(i, Instr::LoadInt { .. })),
+        3,
+        "{code:?}"
+    );
+    assert_eq!(output_of(source), "1 2\n");
+}
+
+#[test]
+fn loop_conditions_that_jump_when_true_are_one_instruction() {
+    let source = "
+fn main() {
+  let i = 10
+  while i > 0 { i = i - 3 }
+  let j = 0
+  while j <= i + 5 { j = j + 1 }
+  print(i, j)
+}
+";
+    let code = code_of(source, "main");
+    assert!(
+        code.iter()
+            .any(|i| matches!(i, Instr::JumpIfGtImm { imm: 0, .. })),
+        "{code:?}"
+    );
+    assert!(
+        code.iter().any(|i| matches!(i, Instr::JumpIfLe { .. })),
+        "{code:?}"
+    );
+    assert_eq!(output_of(source), "-2 4\n");
 }

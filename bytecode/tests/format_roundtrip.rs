@@ -11,6 +11,10 @@ use bytecode::instr::Instr;
 use bytecode::module::{Constant, LineEntry, MAX_INT, MIN_INT, Module};
 use common::*;
 
+/// Opcode bytes used in hand-built files.
+const RET: u8 = bytecode::Opcode::Return as u8;
+const LOADNIL: u8 = bytecode::Opcode::LoadNil as u8;
+
 fn round_trip(m: &Module) -> Module {
     read_module(&write_module(m))
         .expect("a written module reads back")
@@ -32,7 +36,7 @@ fn minimal_module_has_the_documented_bytes() {
     expected.push(0); // arity
     expected.extend_from_slice(&[1, 0]); // frame size
     expected.extend_from_slice(&u32s(&[4])); // code bytes
-    expected.extend_from_slice(&[0x02, 0, 0x33, 0]); // loadnil r0; ret r0
+    expected.extend_from_slice(&[LOADNIL, 0, RET, 0]); // loadnil r0; ret r0
     expected.extend_from_slice(&u32s(&[0])); // no line entries
     assert_eq!(bytes, expected);
     assert_eq!(bytes.len(), 71);

@@ -11,6 +11,10 @@ use bytecode::module::{Constant, Function, LineEntry, MAX_INT, MIN_INT, Module};
 use bytecode::verify::{verify, verify_with_offsets};
 use common::*;
 
+/// Opcode bytes used in hand-built files.
+const RET: u8 = bytecode::Opcode::Return as u8;
+const LOADNIL: u8 = bytecode::Opcode::LoadNil as u8;
+
 /// The reader refuses `bytes` at `offset` with `message`.
 fn reader_refuses(bytes: &[u8], offset: u64, message: &str) {
     let error = read_module(bytes).expect_err("the reader must refuse");
@@ -443,7 +447,7 @@ fn bytes_left_over_in_the_constants_section() {
 
 #[test]
 fn function_count_larger_than_the_section() {
-    let body = functions_body(2, &[main_record(&[0x33, 0])]);
+    let body = functions_body(2, &[main_record(&[RET, 0])]);
     reader_refuses(
         &with_functions_body(body),
         44,
@@ -453,7 +457,7 @@ fn function_count_larger_than_the_section() {
 
 #[test]
 fn function_name_with_bad_utf8() {
-    let body = functions_body(1, &[function_record(b"a\xffb", 0, 1, &[0x33, 0], &[])]);
+    let body = functions_body(1, &[function_record(b"a\xffb", 0, 1, &[RET, 0], &[])]);
     reader_refuses(
         &with_functions_body(body),
         53,
@@ -463,7 +467,7 @@ fn function_name_with_bad_utf8() {
 
 #[test]
 fn truncated_function_name() {
-    let mut body = functions_body(1, &[main_record(&[0x33, 0])]);
+    let mut body = functions_body(1, &[main_record(&[RET, 0])]);
     body[4..8].copy_from_slice(&100u32.to_le_bytes());
     reader_refuses(
         &with_functions_body(body),
@@ -487,7 +491,7 @@ fn truncated_frame_size() {
 
 #[test]
 fn truncated_code() {
-    let mut body = functions_body(1, &[main_record(&[0x33, 0])]);
+    let mut body = functions_body(1, &[main_record(&[RET, 0])]);
     body[15..19].copy_from_slice(&100u32.to_le_bytes());
     reader_refuses(
         &with_functions_body(body),
@@ -514,7 +518,7 @@ fn unknown_opcode() {
 
 #[test]
 fn truncated_instruction_at_the_end_of_the_code() {
-    let body = functions_body(1, &[main_record(&[0x02, 0, 0x33])]);
+    let body = functions_body(1, &[main_record(&[LOADNIL, 0, RET])]);
     reader_refuses(
         &with_functions_body(body),
         65,
@@ -530,7 +534,7 @@ fn truncated_instruction_at_the_end_of_the_code() {
 
 #[test]
 fn line_count_larger_than_the_section() {
-    let mut body = functions_body(1, &[main_record(&[0x33, 0])]);
+    let mut body = functions_body(1, &[main_record(&[RET, 0])]);
     let len = body.len();
     body[len - 4..].copy_from_slice(&5u32.to_le_bytes());
     reader_refuses(
@@ -542,7 +546,7 @@ fn line_count_larger_than_the_section() {
 
 #[test]
 fn bytes_left_over_in_the_functions_section() {
-    let mut body = functions_body(1, &[main_record(&[0x33, 0])]);
+    let mut body = functions_body(1, &[main_record(&[RET, 0])]);
     body.extend_from_slice(&[0, 0]);
     reader_refuses(
         &with_functions_body(body),

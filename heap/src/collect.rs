@@ -113,6 +113,9 @@ impl Heap {
     pub fn sweep(&mut self, mode: SweepMode) -> SweepReport {
         let mut report = SweepReport::default();
         let before = self.footprint();
+        let objects_before = self.objects();
+        self.close_cycle();
+        self.clear_bump_regions();
         let mut dropped_out_of_line = 0;
         let mut in_use = 0;
         let mut objects = 0;
@@ -173,12 +176,11 @@ impl Heap {
         self.in_use.set(in_use);
         self.out_of_line
             .set(self.out_of_line.get() - dropped_out_of_line);
-        report.freed_objects = self.objects.get() - objects;
-        self.objects.set(objects);
+        report.freed_objects = objects_before - objects;
         report.live_objects = objects;
         report.live_bytes = self.footprint();
         report.freed_bytes = before - report.live_bytes;
-        self.collected();
+        self.open_cycle(objects);
         report
     }
 
@@ -229,7 +231,6 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, dropped: &mut usize) -> usi
             }
             live += (alloc & keep).count_ones() as usize;
         }
-        (*h).live_slots = live as u32;
         live
     }
 }

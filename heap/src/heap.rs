@@ -4,10 +4,16 @@
 //! - Every page in `pages` and `large` is owned by this heap (its header says
 //!   so) and every object in them was allocated by it.
 //! - A slot is allocated exactly when its bit is set in its page's `alloc`
-//!   bitmap; every free slot of a small page is on the free list of its class
-//!   (and its header says [`Kind::Free`]).
+//!   bitmap. Every free slot of a small page is either on the free list of its
+//!   class (its header then says [`Kind::Free`]) or in the bump region of its
+//!   class, which covers the never-used tail of the newest page.
 //! - `in_use` is the bytes of allocated slots and large objects, and
-//!   `out_of_line` the bytes of the out-of-line storage of live arrays and maps.
+//!   `out_of_line` the bytes of the out-of-line storage of live arrays and
+//!   maps; their sum is the footprint.
+//! - `threshold` is `min(trigger, limit)`: an allocation that brings the
+//!   footprint to it takes the slow path, which raises `gc_due` past the
+//!   trigger and refuses to pass the limit. The fast path touches one
+//!   threshold, two counters and the page's alloc bit.
 //! - Allocation never collects and never frees: a value obtained from the heap
 //!   stays valid at least until the executor's next safepoint. Collections
 //!   happen only there, through `&mut Heap`, so no borrow of object data
@@ -53,28 +59,48 @@ pub(crate) struct FreeSlot {
     pub next: *mut FreeSlot,
 }
 
+/// The never-used tail of a class's newest page: slots `[next, end)`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Bump {
+    next: usize,
+    end: usize,
+}
+
 static NEXT_HEAP_ID: AtomicU32 = AtomicU32::new(HeapId::FIRST_ISOLATE);
+
+/// Index of the allocation state of `class` for plain objects or objects
+/// with out-of-line storage (kept on pages of their own, so sweeping a plain
+/// page never reads a dead object).
+#[inline]
+fn list_index(class: usize, needs_drop: bool) -> usize {
+    class + if needs_drop { N_CLASSES } else { 0 }
+}
 
 pub struct Heap {
     pub(crate) id: HeapId,
-    /// Free-list heads: `[class]` for plain objects, `[N_CLASSES + class]`
-    /// for objects with out-of-line storage (kept on pages of their own so
-    /// sweeping a plain page never reads a dead object).
     pub(crate) free: [Cell<*mut FreeSlot>; 2 * N_CLASSES],
+    pub(crate) bump: [Cell<Bump>; 2 * N_CLASSES],
     pub(crate) pages: RefCell<Vec<PagePtr>>,
     pub(crate) large: RefCell<Vec<PagePtr>>,
     /// Empty pages kept for reuse (at most a quarter of the live pages).
     pub(crate) spare: RefCell<Vec<PagePtr>>,
     pub(crate) in_use: Cell<usize>,
     pub(crate) out_of_line: Cell<usize>,
-    pub(crate) objects: Cell<usize>,
-    pub(crate) allocated_bytes: Cell<u64>,
-    pub(crate) allocated_objects: Cell<u64>,
+    /// Objects allocated since the last sweep, and alive after it.
+    pub(crate) new_objects: Cell<usize>,
+    pub(crate) swept_objects: Cell<usize>,
+    /// `in_use` just after the last sweep: what allocation adds is above it.
+    pub(crate) swept_in_use: Cell<usize>,
+    /// Totals of earlier cycles: bytes (slots and out-of-line growth) and
+    /// objects allocated before the last sweep.
+    pub(crate) earlier_bytes: Cell<u64>,
+    pub(crate) earlier_objects: Cell<u64>,
     /// Footprint at which the executor should collect at its next safepoint.
     trigger: Cell<usize>,
-    gc_due: Cell<bool>,
     /// Footprint past which allocation fails.
     limit: Cell<usize>,
+    threshold: Cell<usize>,
+    gc_due: Cell<bool>,
 }
 
 // SAFETY: a heap and all its pages belong to one isolate at a time; moving
@@ -108,17 +134,21 @@ impl Heap {
         Heap {
             id,
             free: [const { Cell::new(std::ptr::null_mut()) }; 2 * N_CLASSES],
+            bump: [const { Cell::new(Bump { next: 0, end: 0 }) }; 2 * N_CLASSES],
             pages: RefCell::new(Vec::new()),
             large: RefCell::new(Vec::new()),
             spare: RefCell::new(Vec::new()),
             in_use: Cell::new(0),
             out_of_line: Cell::new(0),
-            objects: Cell::new(0),
-            allocated_bytes: Cell::new(0),
-            allocated_objects: Cell::new(0),
+            new_objects: Cell::new(0),
+            swept_objects: Cell::new(0),
+            swept_in_use: Cell::new(0),
+            earlier_bytes: Cell::new(0),
+            earlier_objects: Cell::new(0),
             trigger: Cell::new(usize::MAX),
-            gc_due: Cell::new(false),
             limit: Cell::new(usize::MAX),
+            threshold: Cell::new(usize::MAX),
+            gc_due: Cell::new(false),
         }
     }
 
@@ -145,6 +175,7 @@ impl Heap {
     /// takes effect at the next allocation.
     pub fn set_trigger(&self, bytes: usize) {
         self.trigger.set(bytes);
+        self.threshold.set(bytes.min(self.limit.get()));
     }
 
     pub fn trigger(&self) -> usize {
@@ -154,6 +185,7 @@ impl Heap {
     /// Footprint past which allocation fails with [`AllocError::HeapLimit`].
     pub fn set_limit(&self, bytes: Option<usize>) {
         self.limit.set(bytes.unwrap_or(usize::MAX));
+        self.threshold.set(self.trigger.get().min(self.limit.get()));
     }
 
     pub fn limit(&self) -> Option<usize> {
@@ -181,25 +213,31 @@ impl Heap {
         }
     }
 
-    /// Records `bytes` of new storage and raises `gc_due` past the trigger.
-    #[inline]
-    fn note_growth(&self) {
-        if self.footprint() >= self.trigger.get() {
+    /// The slow path of growth by `bytes`: refuses to pass the limit, raises
+    /// `gc_due` at the trigger.
+    #[cold]
+    fn grow_past_threshold(&self, bytes: usize) -> Result<(), AllocError> {
+        self.check_limit(bytes)?;
+        if self.footprint() + bytes >= self.trigger.get() {
             self.gc_due.set(true);
         }
+        Ok(())
     }
 
     /// Records out-of-line storage growing from `old` to `new` bytes.
     pub(crate) fn resize_out_of_line(&self, old: usize, new: usize) {
         self.out_of_line.set(self.out_of_line.get() + new - old);
         if new > old {
-            self.allocated_bytes
-                .set(self.allocated_bytes.get() + (new - old) as u64);
-            self.note_growth();
+            self.earlier_bytes
+                .set(self.earlier_bytes.get() + (new - old) as u64);
+            if self.footprint() >= self.trigger.get() {
+                self.gc_due.set(true);
+            }
         }
     }
 
     /// Allocates `size` bytes for an object of `kind` and writes its header.
+    #[inline]
     pub(crate) fn alloc_object(&self, kind: Kind, size: usize) -> Result<NonNull<u8>, AllocError> {
         let ptr = if size > MAX_SMALL_OBJECT {
             self.alloc_large(size)?
@@ -214,35 +252,48 @@ impl Heap {
     #[inline]
     fn alloc_small(&self, class: usize, needs_drop: bool) -> Result<NonNull<u8>, AllocError> {
         let slot_size = SIZE_CLASSES[class];
-        self.check_limit(slot_size)?;
-        let list = &self.free[class + if needs_drop { N_CLASSES } else { 0 }];
-        let mut slot = list.get();
-        if slot.is_null() {
-            slot = self.add_page(class, needs_drop)?;
+        if self.footprint() + slot_size >= self.threshold.get() {
+            self.grow_past_threshold(slot_size)?;
         }
-        // SAFETY: `slot` heads this class's free list, so it is a free slot of
-        // one of our pages, and its `next` link was written when it was freed.
-        unsafe {
-            list.set((*slot).next);
-            let page = PagePtr::of(slot as usize);
-            let (w, b) = page::bit(page.granule(slot as usize));
-            (*page.header()).alloc[w] |= b;
-            (*page.header()).live_slots += 1;
-        }
+        let index = list_index(class, needs_drop);
+        let list = &self.free[index];
+        let head = list.get();
+        let addr = if !head.is_null() {
+            // SAFETY: `head` heads this class's free list, so it is a free
+            // slot of one of our pages whose link was written when it was freed.
+            list.set(unsafe { (*head).next });
+            head as usize
+        } else {
+            self.bump_slot(index, class, needs_drop)?
+        };
+        let page = PagePtr::of(addr);
+        let (w, b) = page::bit(page.granule(addr));
+        // SAFETY: the slot lies in one of our pages; only we touch its bitmap.
+        unsafe { (*page.header()).alloc[w] |= b };
         self.in_use.set(self.in_use.get() + slot_size);
-        self.objects.set(self.objects.get() + 1);
-        self.allocated_bytes
-            .set(self.allocated_bytes.get() + slot_size as u64);
-        self.allocated_objects.set(self.allocated_objects.get() + 1);
-        self.note_growth();
-        // SAFETY: not null, checked above.
-        Ok(unsafe { NonNull::new_unchecked(slot as *mut u8) })
+        self.new_objects.set(self.new_objects.get() + 1);
+        // SAFETY: a slot address inside a live page is never null.
+        Ok(unsafe { NonNull::new_unchecked(addr as *mut u8) })
     }
 
-    /// Adds a page of `class`, threads its slots onto the class's free list
-    /// and returns the list's head.
+    /// The next never-used slot of `class`, adding a page when the bump
+    /// region is spent.
+    #[inline]
+    fn bump_slot(&self, index: usize, class: usize, needs_drop: bool) -> Result<usize, AllocError> {
+        let mut region = self.bump[index].get();
+        if region.next == region.end {
+            region = self.add_page(class, needs_drop)?;
+        }
+        self.bump[index].set(Bump {
+            next: region.next + SIZE_CLASSES[class],
+            end: region.end,
+        });
+        Ok(region.next)
+    }
+
+    /// Adds a page of `class` and returns its slots as a bump region.
     #[cold]
-    fn add_page(&self, class: usize, needs_drop: bool) -> Result<*mut FreeSlot, AllocError> {
+    fn add_page(&self, class: usize, needs_drop: bool) -> Result<Bump, AllocError> {
         let page = match self.spare.borrow_mut().pop() {
             Some(spare) => {
                 spare.reinit(class, needs_drop);
@@ -253,10 +304,20 @@ impl Heap {
             }
         };
         self.pages.borrow_mut().push(page);
-        let list = &self.free[class + if needs_drop { N_CLASSES } else { 0 }];
-        // SAFETY: the page is fresh and ours, every slot in it is free.
-        unsafe { self.thread_free_slots(page, list) };
-        Ok(list.get())
+        // SAFETY: the page is live and ours; `n_slots` was set by init/reinit.
+        let n = unsafe { (*page.header()).n_slots } as usize;
+        Ok(Bump {
+            next: page.slot_addr(0),
+            end: page.slot_addr(n),
+        })
+    }
+
+    /// Forgets every bump region (their slots stay free in the bitmaps, and
+    /// the sweep threads them onto the free lists).
+    pub(crate) fn clear_bump_regions(&self) {
+        for region in &self.bump {
+            region.set(Bump::default());
+        }
     }
 
     /// Pushes every slot of `page` whose alloc bit is clear onto `list`, in
@@ -264,7 +325,7 @@ impl Heap {
     ///
     /// # Safety
     /// `page` must be a small page of this heap with no allocated slot
-    /// outside its alloc bitmap.
+    /// outside its alloc bitmap and no slot in a bump region.
     pub(crate) unsafe fn thread_free_slots(&self, page: PagePtr, list: &Cell<*mut FreeSlot>) {
         // SAFETY: per the contract; free slots are written only here.
         unsafe {
@@ -289,35 +350,46 @@ impl Heap {
 
     #[cold]
     fn alloc_large(&self, size: usize) -> Result<NonNull<u8>, AllocError> {
-        self.check_limit(size)?;
+        self.grow_past_threshold(size)?;
         let page = PagePtr::new_large(self.id, size).ok_or(AllocError::OutOfMemory)?;
         let addr = page.slot_addr(0);
+        let (w, b) = page::bit(page.granule(addr));
         // SAFETY: the large page is fresh and ours.
-        unsafe {
-            let (w, b) = page::bit(page.granule(addr));
-            (*page.header()).alloc[w] |= b;
-            (*page.header()).live_slots = 1;
-        }
+        unsafe { (*page.header()).alloc[w] |= b };
         self.large.borrow_mut().push(page);
         self.in_use.set(self.in_use.get() + size);
-        self.objects.set(self.objects.get() + 1);
-        self.allocated_bytes
-            .set(self.allocated_bytes.get() + size as u64);
-        self.allocated_objects.set(self.allocated_objects.get() + 1);
-        self.note_growth();
+        self.new_objects.set(self.new_objects.get() + 1);
         // SAFETY: a slot address inside a live page is never null.
         Ok(unsafe { NonNull::new_unchecked(addr as *mut u8) })
     }
 
-    /// Clears `gc_due` (a collection has just run).
-    pub(crate) fn collected(&self) {
+    /// Folds this cycle's allocation into the totals, before a sweep.
+    pub(crate) fn close_cycle(&self) {
+        let allocated = self.in_use.get().saturating_sub(self.swept_in_use.get());
+        self.earlier_bytes
+            .set(self.earlier_bytes.get() + allocated as u64);
+        self.earlier_objects
+            .set(self.earlier_objects.get() + self.new_objects.get() as u64);
+    }
+
+    /// Records the state a sweep left: `objects` live, and clears `gc_due`.
+    pub(crate) fn open_cycle(&self, objects: usize) {
+        self.swept_objects.set(objects);
+        self.new_objects.set(0);
+        self.swept_in_use.set(self.in_use.get());
         self.gc_due.set(false);
+    }
+
+    /// Objects allocated and not yet swept.
+    pub(crate) fn objects(&self) -> usize {
+        self.swept_objects.get() + self.new_objects.get()
     }
 
     /// Figures about the heap's memory.
     pub fn stats(&self) -> HeapStats {
         let pages = self.pages.borrow().len() + self.spare.borrow().len();
         let large_bytes: usize = self.large.borrow().iter().map(|p| p.alloc_size()).sum();
+        let this_cycle = self.in_use.get().saturating_sub(self.swept_in_use.get());
         HeapStats {
             footprint: self.footprint(),
             in_use: self.in_use.get(),
@@ -325,9 +397,9 @@ impl Heap {
             heap_size: pages * page::PAGE_SIZE + large_bytes + self.out_of_line.get(),
             pages,
             large_objects: self.large.borrow().len(),
-            objects: self.objects.get(),
-            allocated_bytes: self.allocated_bytes.get(),
-            allocated_objects: self.allocated_objects.get(),
+            objects: self.objects(),
+            allocated_bytes: self.earlier_bytes.get() + this_cycle as u64,
+            allocated_objects: self.earlier_objects.get() + self.new_objects.get() as u64,
         }
     }
 }
@@ -363,7 +435,7 @@ impl PagePtr {
         // SAFETY: a spare page is ours, empty, and referenced by nothing.
         unsafe {
             let h = self.header();
-            debug_assert_eq!((*h).live_slots, 0);
+            debug_assert!((*h).alloc.iter().all(|&w| w == 0), "a spare page is empty");
             (*h).class = class as u8;
             (*h).needs_drop = needs_drop;
             (*h).slot_size = SIZE_CLASSES[class] as u32;

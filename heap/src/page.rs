@@ -86,8 +86,6 @@ pub(crate) struct PageHeader {
     pub needs_drop: bool,
     pub slot_size: u32,
     pub n_slots: u32,
-    /// Objects allocated in the page (kept exact by allocation and sweep).
-    pub live_slots: u32,
     /// Bytes of the whole allocation (`PAGE_SIZE` unless large).
     pub alloc_size: usize,
     pub mark: [AtomicU64; BITMAP_WORDS],
@@ -182,7 +180,6 @@ impl PagePtr {
             needs_drop,
             slot_size: slot_size as u32,
             n_slots: n_slots as u32,
-            live_slots: 0,
             alloc_size,
             mark: [const { AtomicU64::new(0) }; BITMAP_WORDS],
             alloc: [0; BITMAP_WORDS],

@@ -103,6 +103,11 @@ fn imm8(e: &Expr<'_>) -> Option<i8> {
     small_int(e).and_then(|v| i8::try_from(v).ok())
 }
 
+/// A constant index small enough for `getindexi`/`setindexi`.
+fn const_index(e: &Expr<'_>) -> Option<u8> {
+    small_int(e).and_then(|v| u8::try_from(v).ok())
+}
+
 fn imm16(e: &Expr<'_>) -> Option<i16> {
     small_int(e).and_then(|v| i16::try_from(v).ok())
 }
@@ -132,6 +137,38 @@ fn jump_unless(op: BinOp, a: u8, b: u8) -> Instr {
         },
         BinOp::Ne => Instr::JumpIfEq { a, b, offset: 0 },
         _ => Instr::JumpIfNotEq { a, b, offset: 0 },
+    }
+}
+
+/// The compare-and-jump that jumps when `a op b` is true.
+fn jump_if(op: BinOp, a: u8, b: u8) -> Instr {
+    match op {
+        BinOp::Lt => Instr::JumpIfLt { a, b, offset: 0 },
+        BinOp::Le => Instr::JumpIfLe { a, b, offset: 0 },
+        BinOp::Gt => Instr::JumpIfLt {
+            a: b,
+            b: a,
+            offset: 0,
+        },
+        BinOp::Ge => Instr::JumpIfLe {
+            a: b,
+            b: a,
+            offset: 0,
+        },
+        BinOp::Ne => Instr::JumpIfNotEq { a, b, offset: 0 },
+        _ => Instr::JumpIfEq { a, b, offset: 0 },
+    }
+}
+
+/// The compare-with-immediate-and-jump that jumps when `a op imm` is true.
+fn jump_if_imm(op: BinOp, a: u8, imm: i16) -> Instr {
+    match op {
+        BinOp::Lt => Instr::JumpIfLtImm { a, imm, offset: 0 },
+        BinOp::Le => Instr::JumpIfLeImm { a, imm, offset: 0 },
+        BinOp::Gt => Instr::JumpIfGtImm { a, imm, offset: 0 },
+        BinOp::Ge => Instr::JumpIfGeImm { a, imm, offset: 0 },
+        BinOp::Ne => Instr::JumpIfNotEqImm { a, imm, offset: 0 },
+        _ => Instr::JumpIfEqImm { a, imm, offset: 0 },
     }
 }
 
@@ -308,17 +345,23 @@ impl<'a> FnGen<'a, '_, '_> {
             ExprKind::Index { obj, index } => {
                 let mark = self.scope.free();
                 let o = self.any(obj);
-                let k = self.any(index);
+                let imm = const_index(index);
+                let key = if imm.is_none() { self.any(index) } else { 0 };
                 self.scope.free_to(mark);
                 let d = self.dst(dst);
-                self.emit(
-                    Instr::GetIndex {
+                let instr = match imm {
+                    Some(index) => Instr::GetIndexImm {
                         dst: d,
                         obj: o,
-                        key: k,
+                        index,
                     },
-                    e.pos,
-                );
+                    None => Instr::GetIndex {
+                        dst: d,
+                        obj: o,
+                        key,
+                    },
+                };
+                self.emit(instr, e.pos);
                 d
             }
             ExprKind::Call { callee, args } => self.call(callee, args, e.pos, dst),
@@ -689,6 +732,9 @@ impl<'a> FnGen<'a, '_, '_> {
         }
     }
 
+    /// Emits the jump taken when `lhs op rhs` is `when`; returns it for
+    /// patching. One instruction in every case: register and immediate
+    /// compare-and-jumps of both polarities, and nil tests for `== nil`.
     fn compare_jump(
         &mut self,
         op: BinOp,
@@ -698,6 +744,23 @@ impl<'a> FnGen<'a, '_, '_> {
         when: bool,
     ) -> Vec<usize> {
         let mark = self.scope.free();
+        if matches!(op, BinOp::Eq | BinOp::Ne) {
+            let other = match (lhs.kind, rhs.kind) {
+                (_, ExprKind::Nil) => Some(lhs),
+                (ExprKind::Nil, _) => Some(rhs),
+                _ => None,
+            };
+            if let Some(operand) = other {
+                let a = self.any(operand);
+                self.scope.free_to(mark);
+                let instr = if (op == BinOp::Eq) == when {
+                    Instr::JumpIfNil { a, offset: 0 }
+                } else {
+                    Instr::JumpIfNotNil { a, offset: 0 }
+                };
+                return vec![self.emit(instr, pos)];
+            }
+        }
         // With a small integer on either side, compare against an immediate
         // (`c < x` becomes `x > c`).
         let imm = match (imm16(rhs), imm16(lhs)) {
@@ -705,61 +768,28 @@ impl<'a> FnGen<'a, '_, '_> {
             (None, Some(c)) => Some((op.swapped(), rhs, c)),
             _ => None,
         };
-        let unless = match imm {
+        let instr = match imm {
             Some((op, operand, c)) => {
                 let a = self.any(operand);
                 self.scope.free_to(mark);
                 if when {
-                    match op {
-                        BinOp::Eq => {
-                            return vec![self.emit(
-                                Instr::JumpIfEqImm {
-                                    a,
-                                    imm: c,
-                                    offset: 0,
-                                },
-                                pos,
-                            )];
-                        }
-                        BinOp::Ne => {
-                            return vec![self.emit(
-                                Instr::JumpIfNotEqImm {
-                                    a,
-                                    imm: c,
-                                    offset: 0,
-                                },
-                                pos,
-                            )];
-                        }
-                        _ => {}
-                    }
+                    jump_if_imm(op, a, c)
+                } else {
+                    jump_unless_imm(op, a, c)
                 }
-                jump_unless_imm(op, a, c)
             }
             None => {
                 let a = self.any(lhs);
                 let b = self.any(rhs);
                 self.scope.free_to(mark);
                 if when {
-                    match op {
-                        BinOp::Eq => {
-                            return vec![self.emit(Instr::JumpIfEq { a, b, offset: 0 }, pos)];
-                        }
-                        BinOp::Ne => {
-                            return vec![self.emit(Instr::JumpIfNotEq { a, b, offset: 0 }, pos)];
-                        }
-                        _ => {}
-                    }
+                    jump_if(op, a, b)
+                } else {
+                    jump_unless(op, a, b)
                 }
-                jump_unless(op, a, b)
             }
         };
-        if !when {
-            return vec![self.emit(unless, pos)];
-        }
-        // Jump when true: skip over an unconditional jump when false.
-        self.emit(with_offset(unless, 1), pos);
-        vec![self.emit(Instr::Jump { offset: 0 }, pos)]
+        vec![self.emit(instr, pos)]
     }
 
     // ---- statements ---------------------------------------------------
@@ -810,9 +840,18 @@ impl<'a> FnGen<'a, '_, '_> {
             } => self.assign(name, name_pos, value),
             StmtKind::SetIndex { obj, index, value } => {
                 let o = self.any(obj);
-                let key = self.any(index);
-                let val = self.any(value);
-                self.emit(Instr::SetIndex { obj: o, key, val }, s.pos);
+                let instr = match const_index(index) {
+                    Some(index) => {
+                        let val = self.any(value);
+                        Instr::SetIndexImm { obj: o, index, val }
+                    }
+                    None => {
+                        let key = self.any(index);
+                        let val = self.any(value);
+                        Instr::SetIndex { obj: o, key, val }
+                    }
+                };
+                self.emit(instr, s.pos);
                 self.scope.free_to(mark);
             }
             StmtKind::If {
@@ -947,17 +986,27 @@ impl<'a> FnGen<'a, '_, '_> {
         self.patch_here(exits);
     }
 
+    /// `while` tests at the bottom: one conditional jump per iteration.
+    ///
+    /// ```text
+    ///       jmp test
+    /// top:  body            ; continue -> test, break -> exit
+    /// test: jump to top when cond holds
+    /// exit:
+    /// ```
+    /// `while true` needs no entry jump: its test is the jump back.
     fn while_stmt(&mut self, cond: &Expr<'a>, body: Block<'a>, pos: Pos) {
+        let forever = cond.kind.literal_truthiness() == Some(true);
+        let entry = (!forever).then(|| self.emit(Instr::Jump { offset: 0 }, pos));
         let top = self.code.len();
-        let exit = self.cond(cond, false);
-        self.loops.push(LoopCtx {
-            continue_target: Some(top),
-            ..LoopCtx::default()
-        });
+        self.loops.push(LoopCtx::default());
         self.block(body);
-        self.jump_back(top, pos);
         let ctx = self.loops.pop().unwrap_or_default();
-        self.patch_here(exit);
+        self.patch_here(entry.into_iter().collect());
+        self.patch_here(ctx.continues);
+        for j in self.cond(cond, true) {
+            self.patch(j, top);
+        }
         self.patch_here(ctx.breaks);
     }
 

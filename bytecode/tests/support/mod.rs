@@ -609,6 +609,38 @@ impl Machine<'_> {
                 Instr::JumpIfEqImm { a, imm, offset } => {
                     jump = equal(&r!(a), &Value::Int(imm as i64)).then_some(offset)
                 }
+                Instr::JumpIfLt { a, b, offset } => {
+                    jump = less(&r!(a), &r!(b), false).map_err(at)?.then_some(offset)
+                }
+                Instr::JumpIfLe { a, b, offset } => {
+                    jump = less(&r!(a), &r!(b), true).map_err(at)?.then_some(offset)
+                }
+                Instr::JumpIfLtImm { a, imm, offset } => {
+                    jump = less(&r!(a), &Value::Int(imm as i64), false)
+                        .map_err(at)?
+                        .then_some(offset)
+                }
+                Instr::JumpIfLeImm { a, imm, offset } => {
+                    jump = less(&r!(a), &Value::Int(imm as i64), true)
+                        .map_err(at)?
+                        .then_some(offset)
+                }
+                Instr::JumpIfGtImm { a, imm, offset } => {
+                    jump = less(&Value::Int(imm as i64), &r!(a), false)
+                        .map_err(at)?
+                        .then_some(offset)
+                }
+                Instr::JumpIfGeImm { a, imm, offset } => {
+                    jump = less(&Value::Int(imm as i64), &r!(a), true)
+                        .map_err(at)?
+                        .then_some(offset)
+                }
+                Instr::JumpIfNil { a, offset } => {
+                    jump = matches!(r!(a), Value::Nil).then_some(offset)
+                }
+                Instr::JumpIfNotNil { a, offset } => {
+                    jump = (!matches!(r!(a), Value::Nil)).then_some(offset)
+                }
                 Instr::ForIntPrep { base: b, offset } => {
                     let (i, n) = (
                         int_arg(&r!(b)).map_err(at)?,
@@ -739,6 +771,17 @@ impl Machine<'_> {
                 Instr::SetIndex { obj, key, val } => {
                     let (o, k, v) = (r!(obj), r!(key), r!(val));
                     self.set_index(&o, &k, v).map_err(at)?;
+                }
+                Instr::GetIndexImm { dst, obj, index } => {
+                    let v = self
+                        .get_index(&r!(obj), &Value::Int(index as i64))
+                        .map_err(at)?;
+                    set!(dst, v)
+                }
+                Instr::SetIndexImm { obj, index, val } => {
+                    let (o, v) = (r!(obj), r!(val));
+                    self.set_index(&o, &Value::Int(index as i64), v)
+                        .map_err(at)?;
                 }
             }
             if let Some(offset) = jump {

@@ -123,7 +123,9 @@ impl Task for Interp {
             macro_rules! call {
                 ($func:expr, $new_base:expr, $nargs:expr, $ret:expr) => {{
                     save!();
-                    if let Err(message) = self.enter($func, $new_base, $nargs as usize, $ret) {
+                    let func: u32 = $func;
+                    let size = functions[func as usize].frame_size as usize;
+                    if let Err(message) = self.enter(func, size, $new_base, $nargs as usize, $ret) {
                         return Outcome::Failed(self.failure(message));
                     }
                     continue 'frame;
@@ -289,6 +291,55 @@ impl Task for Interp {
                         }
                     }
 
+                    Instr::JumpIfLt { a, b, offset } => {
+                        loop_edge!(offset);
+                        if less!(r[a as usize], r[b as usize], false) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfLe { a, b, offset } => {
+                        loop_edge!(offset);
+                        if less!(r[a as usize], r[b as usize], true) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfLtImm { a, imm, offset } => {
+                        loop_edge!(offset);
+                        if less!(r[a as usize], small_int(imm as i64), false) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfLeImm { a, imm, offset } => {
+                        loop_edge!(offset);
+                        if less!(r[a as usize], small_int(imm as i64), true) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfGtImm { a, imm, offset } => {
+                        loop_edge!(offset);
+                        if less!(small_int(imm as i64), r[a as usize], false) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfGeImm { a, imm, offset } => {
+                        loop_edge!(offset);
+                        if less!(small_int(imm as i64), r[a as usize], true) {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfNil { a, offset } => {
+                        loop_edge!(offset);
+                        if r[a as usize].is_nil() {
+                            jump!(offset);
+                        }
+                    }
+                    Instr::JumpIfNotNil { a, offset } => {
+                        loop_edge!(offset);
+                        if !r[a as usize].is_nil() {
+                            jump!(offset);
+                        }
+                    }
+
                     Instr::ForIntPrep { base: b, offset } => {
                         loop_edge!(offset);
                         let b = b as usize;
@@ -426,11 +477,29 @@ impl Task for Interp {
                     }
                     Instr::GetIndex { dst, obj, key } => {
                         let (o, k) = (r[obj as usize], r[key as usize]);
-                        r[dst as usize] = check!(get_index(&memory.heap, o, k));
-                        safepoint!();
+                        if let Some(v) = array_element(&memory.heap, o, k) {
+                            r[dst as usize] = v;
+                        } else {
+                            r[dst as usize] = check!(get_index(&memory.heap, o, k));
+                            safepoint!();
+                        }
+                    }
+                    Instr::GetIndexImm { dst, obj, index } => {
+                        let (o, k) = (r[obj as usize], small_int(index as i64));
+                        if let Some(v) = array_element(&memory.heap, o, k) {
+                            r[dst as usize] = v;
+                        } else {
+                            r[dst as usize] = check!(get_index(&memory.heap, o, k));
+                            safepoint!();
+                        }
                     }
                     Instr::SetIndex { obj, key, val } => {
                         let (o, k, v) = (r[obj as usize], r[key as usize], r[val as usize]);
+                        check!(set_index(&mut memory.heap, o, k, v));
+                        safepoint!();
+                    }
+                    Instr::SetIndexImm { obj, index, val } => {
+                        let (o, k, v) = (r[obj as usize], small_int(index as i64), r[val as usize]);
                         check!(set_index(&mut memory.heap, o, k, v));
                         safepoint!();
                     }
@@ -441,20 +510,24 @@ impl Task for Interp {
 }
 
 impl Interp {
-    /// Pushes a frame for `func` at `new_base`, whose `nargs` arguments are
-    /// already in place: grows the stack to hold its window and clears the
-    /// registers past the arguments.
-    fn enter(&mut self, func: u32, new_base: usize, nargs: usize, ret: u8) -> Result<(), String> {
+    /// Pushes a frame for `func` (of `size` registers) at `new_base`, whose
+    /// `nargs` arguments are already in place: grows the stack to hold its
+    /// window and clears the registers past the arguments.
+    #[inline]
+    fn enter(
+        &mut self,
+        func: u32,
+        size: usize,
+        new_base: usize,
+        nargs: usize,
+        ret: u8,
+    ) -> Result<(), String> {
         if self.frames.len() >= MAX_FRAMES || new_base + WINDOW > MAX_STACK_SLOTS {
             return Err("stack overflow".into());
         }
         if self.stack.len() < new_base + WINDOW {
-            let len = (new_base + WINDOW)
-                .max(self.stack.len() * 2)
-                .min(MAX_STACK_SLOTS);
-            self.stack.resize(len, Value::NIL);
+            self.grow_stack(new_base + WINDOW);
         }
-        let size = self.program.module.functions[func as usize].frame_size as usize;
         self.stack[new_base + nargs..new_base + size.max(nargs)].fill(Value::NIL);
         self.frames.push(Frame {
             func,
@@ -463,6 +536,12 @@ impl Interp {
             ret,
         });
         Ok(())
+    }
+
+    #[cold]
+    fn grow_stack(&mut self, at_least: usize) {
+        let len = at_least.max(self.stack.len() * 2).min(MAX_STACK_SLOTS);
+        self.stack.resize(len, Value::NIL);
     }
 }
 
@@ -515,6 +594,13 @@ fn for_in_next(heap: &Heap, coll: Value, index: Value) -> Result<Option<Value>, 
     } else {
         Err(format!("cannot iterate over {}", heap.type_of(coll).name()))
     }
+}
+
+/// `o[k]` for an array `o` and an integer `k` within it: the fast path.
+#[inline(always)]
+fn array_element(heap: &Heap, o: Value, k: Value) -> Option<Value> {
+    let i = usize::try_from(k.as_int()?).ok()?;
+    heap.array_of(o)?.get(i).copied()
 }
 
 /// `o[k]`: arrays by integer index, maps by key (nil when absent), strings
