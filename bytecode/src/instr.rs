@@ -302,6 +302,8 @@ instructions! {
     Mod = 0x14, "mod" { dst: Reg, a: Reg, b: Reg };
     /// R[dst] = R[a] + imm
     AddImm = 0x15, "addi" { dst: Reg, a: Reg, imm: Imm8 };
+    /// R[dst] = R[a] - imm
+    SubImm = 0x1C, "subi" { dst: Reg, a: Reg, imm: Imm8 };
     /// R[dst] = -R[src]
     Neg = 0x16, "neg" { dst: Reg, src: Reg };
     /// R[dst] = not R[src] (true exactly when R[src] is nil or false)

@@ -57,10 +57,10 @@ fn fib_compiles_to_eight_instructions_without_moves() {
                 offset: 1
             },
             Instr::Return { src: 0 },
-            Instr::AddImm {
+            Instr::SubImm {
                 dst: 1,
                 a: 0,
-                imm: -1
+                imm: 1
             },
             Instr::CallDirect {
                 dst: 1,
@@ -68,10 +68,10 @@ fn fib_compiles_to_eight_instructions_without_moves() {
                 args: 1,
                 nargs: 1
             },
-            Instr::AddImm {
+            Instr::SubImm {
                 dst: 2,
                 a: 0,
-                imm: -2
+                imm: 2
             },
             Instr::CallDirect {
                 dst: 2,
@@ -221,7 +221,7 @@ fn assignment_writes_the_local_directly() {
 }
 
 #[test]
-fn small_constants_use_add_immediate() {
+fn small_constants_use_add_and_sub_immediate() {
     let source = "fn f(x) {\n  return [x + 1, 1 + x, x - 128, x + 127, x - -128, x + 128, x - 129]\n}\nfn main() { print(f(1000)) }\n";
     let code = code_of(source, "f");
     let imms: Vec<i8> = code
@@ -231,11 +231,19 @@ fn small_constants_use_add_immediate() {
             _ => None,
         })
         .collect();
-    assert_eq!(imms, [1, 1, -128, 127]);
+    assert_eq!(imms, [1, 1, 127]);
+    let sub_imms: Vec<i8> = code
+        .iter()
+        .filter_map(|i| match i {
+            Instr::SubImm { imm, .. } => Some(*imm),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sub_imms, [-128], "x - -128");
     assert_eq!(
         count(&code, |i| matches!(i, Instr::Sub { .. })),
         2,
-        "x - -128 and x - 129"
+        "x - 128 and x - 129"
     );
     assert_eq!(
         count(&code, |i| matches!(i, Instr::Add { .. })),

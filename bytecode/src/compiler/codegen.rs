@@ -427,24 +427,27 @@ impl<'a> FnGen<'a, '_, '_> {
 
     fn arith(&mut self, op: BinOp, lhs: &Expr<'a>, rhs: &Expr<'a>, pos: Pos, dst: Dst) -> u8 {
         let mark = self.scope.free();
-        // `x + c`, `c + x` and `x - c` with a small constant use AddImm.
+        // `x + c` and `c + x` with a small constant use AddImm, `x - c`
+        // SubImm (so a runtime error still names the source's operator).
         let imm_form = match op {
             BinOp::Add => match (imm8(rhs), imm8(lhs)) {
                 (Some(c), _) => Some((lhs, c)),
                 (None, Some(c)) => Some((rhs, c)),
                 _ => None,
             },
-            BinOp::Sub => small_int(rhs)
-                .and_then(|c| c.checked_neg())
-                .and_then(|c| i8::try_from(c).ok())
-                .map(|c| (lhs, c)),
+            BinOp::Sub => imm8(rhs).map(|c| (lhs, c)),
             _ => None,
         };
         if let Some((operand, imm)) = imm_form {
             let a = self.any(operand);
             self.scope.free_to(mark);
             let d = self.dst(dst);
-            self.emit(Instr::AddImm { dst: d, a, imm }, pos);
+            let instr = if op == BinOp::Sub {
+                Instr::SubImm { dst: d, a, imm }
+            } else {
+                Instr::AddImm { dst: d, a, imm }
+            };
+            self.emit(instr, pos);
             return d;
         }
         let a = self.any(lhs);

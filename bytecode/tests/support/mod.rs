@@ -557,6 +557,12 @@ impl Machine<'_> {
                         arith('+', &r!(a), &Value::Int(imm as i64)).map_err(at)?
                     )
                 }
+                Instr::SubImm { dst, a, imm } => {
+                    set!(
+                        dst,
+                        arith('-', &r!(a), &Value::Int(imm as i64)).map_err(at)?
+                    )
+                }
                 Instr::Neg { dst, src } => set!(
                     dst,
                     match r!(src) {

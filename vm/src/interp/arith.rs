@@ -46,12 +46,17 @@ pub fn arith(heap: &Heap, op: ArithOp, x: Value, y: Value) -> Result<Value, Stri
             (ArithOp::Add, Some(a), Some(b)) => {
                 heap.alloc_str_parts(&[a, b]).map_err(|e| e.to_string())
             }
-            _ => Err(format!(
-                "cannot apply '{}' to {} and {}",
-                op.symbol(),
-                heap.type_of(x).name(),
-                heap.type_of(y).name()
-            )),
+            _ => {
+                // Alphabetical: the compiler may commute `c + x` to `x + c`.
+                let mut names = [heap.type_of(x).name(), heap.type_of(y).name()];
+                names.sort_unstable();
+                Err(format!(
+                    "cannot apply '{}' to {} and {}",
+                    op.symbol(),
+                    names[0],
+                    names[1]
+                ))
+            }
         },
     }
 }
@@ -127,16 +132,15 @@ pub fn negate(heap: &Heap, x: Value) -> Result<Value, String> {
     }
 }
 
-/// The ordering of `x` and `y` for `<` and `<=`.
+/// The ordering of `x` and `y` for `<` and `<=`. The error names the two
+/// types in alphabetical order: the compiler writes `a > b` as `b < a`, so
+/// the operand order the VM sees is not the source's.
 #[cold]
 pub fn compare(heap: &Heap, x: Value, y: Value) -> Result<Ordering, String> {
     heap.compare(x, y).ok_or_else(|| {
-        let (tx, ty) = (heap.type_of(x), heap.type_of(y));
-        if tx == ty && matches!(tx, heap::Type::Float) {
-            "cannot compare NaN".to_string()
-        } else {
-            format!("cannot compare {} with {}", tx.name(), ty.name())
-        }
+        let mut names = [heap.type_of(x).name(), heap.type_of(y).name()];
+        names.sort_unstable();
+        format!("cannot compare {} and {}", names[0], names[1])
     })
 }
 
@@ -210,11 +214,11 @@ mod tests {
         assert_eq!(heap.str_of(ab), Some("abcd"));
         assert_eq!(
             arith(&heap, ArithOp::Add, a, two),
-            Err("cannot apply '+' to string and int".into())
+            Err("cannot apply '+' to int and string".into())
         );
         assert_eq!(
             compare(&heap, a, two),
-            Err("cannot compare string with int".into())
+            Err("cannot compare int and string".into())
         );
         assert_eq!(less(&heap, two, half, false), Ok(false));
     }

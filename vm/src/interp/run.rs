@@ -190,6 +190,20 @@ impl Task for Interp {
                             safepoint!();
                         }
                     }
+                    Instr::SubImm { dst, a, imm } => {
+                        let x = r[a as usize];
+                        let y = small_int(imm as i64);
+                        if x.is_int() {
+                            match Value::int_sub(x, y) {
+                                Some(v) => r[dst as usize] = v,
+                                None => fail!("integer overflow".into()),
+                            }
+                        } else {
+                            r[dst as usize] =
+                                check!(arith::arith(&memory.heap, ArithOp::Sub, x, y));
+                            safepoint!();
+                        }
+                    }
                     Instr::Neg { dst, src } => {
                         r[dst as usize] = check!(arith::negate(&memory.heap, r[src as usize]));
                         safepoint!();
