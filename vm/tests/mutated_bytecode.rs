@@ -80,13 +80,16 @@ fn load_and_run(bytes: &[u8], stress: bool) -> &'static str {
         return "refused";
     };
     let program = Arc::new(program);
+    // Under stress every allocation collects the whole heap: keep the heap
+    // and the run small so the test stays quick.
+    let (max_heap, slices) = if stress { (1 << 20, 10) } else { (8 << 20, 50) };
     let config = MemoryConfig {
-        max_heap: Some(8 << 20),
+        max_heap: Some(max_heap),
         stress,
         ..MemoryConfig::default()
     };
     let mut isolate = Isolate::new(&config, Interp::for_entry(program));
-    for _ in 0..50 {
+    for _ in 0..slices {
         match isolate.run_slice(2000) {
             Outcome::Yielded => continue,
             Outcome::Finished(_) => return "finished",
@@ -112,6 +115,10 @@ proptest! {
         let outcome = load_and_run(&bytes, false);
         prop_assert!(["refused", "finished", "failed", "blocked", "cut off"].contains(&outcome));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn mutants_run_under_gc_stress_without_crashing(

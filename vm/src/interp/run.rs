@@ -90,6 +90,24 @@ impl Task for Interp {
                     pc = (pc as i64 + $offset as i64) as usize
                 };
             }
+            // Add and Sub (also with an immediate): tagged integer path,
+            // flonum path, general path.
+            macro_rules! add_sub {
+                ($tagged:path, $op:expr, $dst:expr, $x:expr, $y:expr) => {{
+                    let (x, y): (Value, Value) = ($x, $y);
+                    if both_int(x, y) {
+                        match $tagged(x, y) {
+                            Some(v) => r[$dst as usize] = v,
+                            None => fail!("integer overflow".into()),
+                        }
+                    } else if let Some(v) = flonum_op($op, x, y) {
+                        r[$dst as usize] = v;
+                    } else {
+                        r[$dst as usize] = check!(arith::arith(&memory.heap, $op, x, y));
+                        safepoint!();
+                    }
+                }};
+            }
             // Mul, Div, Mod: checked integer path, flonum path, general path.
             macro_rules! arithmetic {
                 ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
@@ -144,65 +162,33 @@ impl Task for Interp {
                     Instr::LoadConst { dst, k } => r[dst as usize] = constants[k as usize],
 
                     Instr::Add { dst, a, b } => {
-                        let (x, y) = (r[a as usize], r[b as usize]);
-                        if both_int(x, y) {
-                            match Value::int_add(x, y) {
-                                Some(v) => r[dst as usize] = v,
-                                None => fail!("integer overflow".into()),
-                            }
-                        } else if let Some(v) = flonum_op(ArithOp::Add, x, y) {
-                            r[dst as usize] = v;
-                        } else {
-                            r[dst as usize] =
-                                check!(arith::arith(&memory.heap, ArithOp::Add, x, y));
-                            safepoint!();
-                        }
+                        add_sub!(
+                            Value::int_add,
+                            ArithOp::Add,
+                            dst,
+                            r[a as usize],
+                            r[b as usize]
+                        )
                     }
                     Instr::Sub { dst, a, b } => {
-                        let (x, y) = (r[a as usize], r[b as usize]);
-                        if both_int(x, y) {
-                            match Value::int_sub(x, y) {
-                                Some(v) => r[dst as usize] = v,
-                                None => fail!("integer overflow".into()),
-                            }
-                        } else if let Some(v) = flonum_op(ArithOp::Sub, x, y) {
-                            r[dst as usize] = v;
-                        } else {
-                            r[dst as usize] =
-                                check!(arith::arith(&memory.heap, ArithOp::Sub, x, y));
-                            safepoint!();
-                        }
+                        add_sub!(
+                            Value::int_sub,
+                            ArithOp::Sub,
+                            dst,
+                            r[a as usize],
+                            r[b as usize]
+                        )
                     }
                     Instr::Mul { dst, a, b } => arithmetic!(ArithOp::Mul, dst, a, b),
                     Instr::Div { dst, a, b } => arithmetic!(ArithOp::Div, dst, a, b),
                     Instr::Mod { dst, a, b } => arithmetic!(ArithOp::Mod, dst, a, b),
                     Instr::AddImm { dst, a, imm } => {
-                        let x = r[a as usize];
                         let y = small_int(imm as i64);
-                        if x.is_int() {
-                            match Value::int_add(x, y) {
-                                Some(v) => r[dst as usize] = v,
-                                None => fail!("integer overflow".into()),
-                            }
-                        } else {
-                            r[dst as usize] =
-                                check!(arith::arith(&memory.heap, ArithOp::Add, x, y));
-                            safepoint!();
-                        }
+                        add_sub!(Value::int_add, ArithOp::Add, dst, r[a as usize], y)
                     }
                     Instr::SubImm { dst, a, imm } => {
-                        let x = r[a as usize];
                         let y = small_int(imm as i64);
-                        if x.is_int() {
-                            match Value::int_sub(x, y) {
-                                Some(v) => r[dst as usize] = v,
-                                None => fail!("integer overflow".into()),
-                            }
-                        } else {
-                            r[dst as usize] =
-                                check!(arith::arith(&memory.heap, ArithOp::Sub, x, y));
-                            safepoint!();
-                        }
+                        add_sub!(Value::int_sub, ArithOp::Sub, dst, r[a as usize], y)
                     }
                     Instr::Neg { dst, src } => {
                         r[dst as usize] = check!(arith::negate(&memory.heap, r[src as usize]));
