@@ -88,7 +88,7 @@ builtins! {
     Find = 16, "find", 2..=2;
     /// chars(s): the array of the characters of s, as one-character strings
     Chars = 17, "chars", 1..=1;
-    /// type(v): the name of v's type: "nil", "bool", "int", "float", "string", "array", "map", "function"
+    /// type(v): the name of v's type: "nil", "bool", "int", "float", "string", "array", "map", "function", "isolate"
     Type = 18, "type", 1..=1;
     /// error(msg): raise a runtime error with the message msg
     Error = 19, "error", 1..=1;
@@ -96,6 +96,18 @@ builtins! {
     Has = 20, "has", 2..=2;
     /// sqrt(x): the square root of a number, as a float
     Sqrt = 21, "sqrt", 1..=1;
+    /// spawn(f, args...): start an isolate running function f on deep copies of args; returns its handle
+    Spawn = 22, "spawn", 1..=255;
+    /// send(h, v): put a deep copy of v in the mailbox of isolate h; returns v
+    Send = 23, "send", 2..=2;
+    /// receive() or receive(ms): the oldest message, waiting for one (at most ms milliseconds, then nil)
+    Receive = 24, "receive", 0..=1;
+    /// self(): the handle of the calling isolate
+    SelfHandle = 25, "self", 0..=0;
+    /// wait(h): wait for isolate h to end and return a deep copy of its result (h's error is raised here)
+    Wait = 26, "wait", 1..=1;
+    /// monitor(h): receive ["down", h, reason] when isolate h ends (reason "normal" or its error)
+    Monitor = 27, "monitor", 1..=1;
 }
 
 #[cfg(test)]

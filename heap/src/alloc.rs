@@ -8,7 +8,8 @@ use crate::array::INLINE_MAX;
 use crate::heap::{AllocError, Heap, init_object};
 use crate::map::ValueMap;
 use crate::object::{
-    self, ArrayObj, FLAG_ASCII, FloatObj, FunctionObj, Header, Kind, MapObj, StringObj,
+    self, ArrayObj, FLAG_ASCII, FloatObj, FunctionObj, HandleObj, HandleTarget, Header, Kind,
+    MapObj, StringObj,
 };
 use crate::value::Value;
 
@@ -120,6 +121,15 @@ impl Heap {
             )
         };
         self.resize_out_of_line(0, bytes);
+        Ok(Value::from_addr(ptr.as_ptr() as usize))
+    }
+
+    /// A handle to isolate `id`, keeping `target` alive while it lives.
+    pub fn alloc_handle(&self, id: u64, target: HandleTarget) -> Result<Value, AllocError> {
+        let ptr = self.alloc_object(Kind::Handle, std::mem::size_of::<HandleObj>())?;
+        let header = Header::new(Kind::Handle);
+        // SAFETY: fresh slot of the right size.
+        unsafe { init_object(ptr, HandleObj { header, id, target }) };
         Ok(Value::from_addr(ptr.as_ptr() as usize))
     }
 

@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::sync::atomic::Ordering;
 
 use crate::heap::{FreeSlot, Heap};
-use crate::object::{self, ArrayObj, Kind, MapObj};
+use crate::object::{self, ArrayObj, HandleObj, Kind, MapObj};
 use crate::page::{self, N_CLASSES, PagePtr};
 use crate::value::Value;
 
@@ -264,6 +264,10 @@ unsafe fn drop_object_storage(addr: usize) -> usize {
     unsafe {
         match object::header(v).kind {
             Kind::Array => (*(addr as *mut ArrayObj)).release(),
+            Kind::Handle => {
+                std::ptr::drop_in_place(addr as *mut HandleObj);
+                0
+            }
             Kind::Map => {
                 let bytes = object::map(v).map.heap_bytes();
                 std::ptr::drop_in_place(addr as *mut MapObj);

@@ -60,7 +60,7 @@ impl Heap {
             return false;
         }
         match kx {
-            Kind::String | Kind::Function => {
+            Kind::String | Kind::Function | Kind::Handle => {
                 // SAFETY: as above.
                 unsafe { map::key_eq(x, y) }
             }

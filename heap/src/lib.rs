@@ -43,6 +43,7 @@ pub use heap::{AllocError, Heap};
 pub use literals::LiteralSpace;
 pub use map::{Number, Unhashable, ValueMap};
 pub use mutate::MutateError;
+pub use object::HandleTarget;
 pub use page::{HeapId, MAX_SMALL_OBJECT, PAGE_SIZE};
 pub use read::Type;
 pub use stats::HeapStats;

@@ -48,6 +48,7 @@ pub(crate) unsafe fn key_hash(key: Value) -> Result<u64, Unhashable> {
             Kind::String => Ok(object::string_obj(key).hash),
             Kind::Float => Ok(hash::hash_float(object::boxed_float(key))),
             Kind::Function => Ok(hash::hash_int(header.aux32 as i64) ^ 0x66),
+            Kind::Handle => Ok(hash::hash_int(object::handle(key).id as i64) ^ 0x68),
             kind => Err(Unhashable(kind)),
         }
     }
@@ -76,6 +77,7 @@ pub(crate) unsafe fn key_eq(a: Value, b: Value) -> bool {
         match (ha.kind, hb.kind) {
             (Kind::String, Kind::String) => object::string_bytes(a) == object::string_bytes(b),
             (Kind::Function, Kind::Function) => ha.aux32 == hb.aux32,
+            (Kind::Handle, Kind::Handle) => object::handle(a).id == object::handle(b).id,
             _ => false,
         }
     }

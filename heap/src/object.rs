@@ -16,6 +16,7 @@
 //! | String   | 24+n  | byte length, hash, then the UTF-8 bytes inline     |
 //! | Array    | 32+8n | length, capacity, pointer; up to 16 elements inline |
 //! | Map      | 56    | out-of-line [`ValueMap`] (entries and index)       |
+//! | Handle   | 32    | isolate id, reference-counted isolate record       |
 //!
 //! Strings are immutable, so their bytes live inline and need no drop. Arrays
 //! start with their elements inline and move them out of line when they grow
@@ -36,6 +37,8 @@ pub enum Kind {
     Array = 3,
     Map = 4,
     Function = 5,
+    /// A reference to an isolate.
+    Handle = 6,
 }
 
 impl Kind {
@@ -48,12 +51,14 @@ impl Kind {
             Kind::Array => "array",
             Kind::Map => "map",
             Kind::Function => "function",
+            Kind::Handle => "isolate",
         }
     }
 
-    /// True for kinds owning out-of-line storage that the sweeper must drop.
+    /// True for kinds owning storage (or a reference count) that the
+    /// sweeper must drop.
     pub fn needs_drop(self) -> bool {
-        matches!(self, Kind::Array | Kind::Map)
+        matches!(self, Kind::Array | Kind::Map | Kind::Handle)
     }
 }
 
@@ -117,6 +122,18 @@ pub struct StringObj {
 }
 
 pub use crate::array::ArrayObj;
+
+/// What a handle refers to: the runtime's record of an isolate, opaque to
+/// the heap (which only keeps it alive while the handle lives).
+pub type HandleTarget = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
+#[repr(C)]
+pub struct HandleObj {
+    pub header: Header,
+    /// The isolate's id: handles compare, hash and print by it.
+    pub id: u64,
+    pub target: HandleTarget,
+}
 
 #[repr(C)]
 pub struct MapObj {
@@ -209,6 +226,14 @@ pub(crate) unsafe fn map<'a>(v: Value) -> &'a MapObj {
 pub(crate) unsafe fn map_mut<'a>(v: Value) -> &'a mut MapObj {
     // SAFETY: per the contract.
     unsafe { &mut *(v.addr() as *mut MapObj) }
+}
+
+/// # Safety
+/// `v` must point to a live handle object.
+#[inline]
+pub(crate) unsafe fn handle<'a>(v: Value) -> &'a HandleObj {
+    // SAFETY: per the contract.
+    unsafe { &*(v.addr() as *const HandleObj) }
 }
 
 /// # Safety

@@ -28,6 +28,7 @@ pub enum Type {
     Array,
     Map,
     Function,
+    Isolate,
 }
 
 impl Type {
@@ -42,6 +43,7 @@ impl Type {
             Type::Array => "array",
             Type::Map => "map",
             Type::Function => "function",
+            Type::Isolate => "isolate",
         }
     }
 }
@@ -81,6 +83,7 @@ impl Heap {
                 Some(Kind::Array) => Type::Array,
                 Some(Kind::Map) => Type::Map,
                 Some(Kind::Function) => Type::Function,
+                Some(Kind::Handle) => Type::Isolate,
                 Some(Kind::Free) | None => unreachable!("not a value: {v:?}"),
             }
         }
@@ -155,6 +158,16 @@ impl Heap {
         self.header_of(v)
             .filter(|h| h.kind == Kind::Function)
             .map(|h| h.aux32)
+    }
+
+    /// The isolate id and target of a handle.
+    pub fn handle_of(&self, v: Value) -> Option<(u64, &crate::object::HandleTarget)> {
+        if self.kind_of(v) != Some(Kind::Handle) {
+            return None;
+        }
+        // SAFETY: the kind was checked.
+        let h = unsafe { object::handle(v) };
+        Some((h.id, &h.target))
     }
 
     /// Immediates are always frozen.

@@ -264,3 +264,33 @@ fn deep_structures_compare_without_recursion() {
     }
     assert!(heap.values_equal(x, y));
 }
+
+#[test]
+fn handles_compare_by_id_and_release_their_target_when_swept() {
+    let mut heap = Heap::new();
+    let target: heap::HandleTarget = std::sync::Arc::new(42u32);
+    let a = heap.alloc_handle(7, target.clone()).unwrap();
+    let b = heap.alloc_handle(7, target.clone()).unwrap();
+    let c = heap.alloc_handle(8, target.clone()).unwrap();
+    assert_eq!(heap.type_of(a), Type::Isolate);
+    assert!(heap.values_equal(a, b) && !heap.values_equal(a, c));
+    let m = heap.alloc_map(0).unwrap();
+    heap.map_insert(m, a, int(1)).unwrap();
+    assert_eq!(heap.map_get(m, b), Ok(Some(int(1))));
+    assert_eq!(std::sync::Arc::strong_count(&target), 4);
+    let (id, t) = heap.handle_of(c).unwrap();
+    assert_eq!((id, t.downcast_ref::<u32>()), (8, Some(&42)));
+    mark_from(&heap, &[m]);
+    heap.sweep(SweepMode::Local);
+    assert_eq!(
+        std::sync::Arc::strong_count(&target),
+        2,
+        "b and c were swept"
+    );
+    drop(heap);
+    assert_eq!(
+        std::sync::Arc::strong_count(&target),
+        1,
+        "dropping the heap drops a"
+    );
+}

@@ -4,20 +4,23 @@
 //! one isolate for at most a budget of reductions and reports why it
 //! stopped; its per-isolate state (frames, registers) is a [`Task`], which
 //! also reports the isolate's roots. Between slices a task holds no borrow
-//! and no Rust stack, so it can resume later, on any thread.
+//! and no Rust stack, so it can resume later, on any thread. A task that
+//! blocks is resumed at the same point and re-checks what it waited for:
+//! wake-ups may be spurious.
 
 use gc::Roots;
 use heap::Value;
 
-use crate::memory::Memory;
+use crate::cell::BlockReason;
+use crate::context::Context;
 
 /// Why a slice ended.
 #[derive(Debug)]
 pub enum Outcome {
     /// The budget ran out; the task can run again at once.
     Yielded,
-    /// The task waits for a message.
-    Blocked,
+    /// The task waits: for a message, or for another isolate to end.
+    Blocked(BlockReason),
     /// The isolate's function returned this value.
     Finished(Value),
     /// The isolate failed; it must not run again.
@@ -44,8 +47,8 @@ impl std::fmt::Display for Failure {
 }
 
 /// One isolate's execution state, as an executor keeps it.
-pub trait Task: Roots + Send {
+pub trait Task: Roots + Send + Sized + 'static {
     /// Runs for at most `budget` reductions (calls and backward jumps),
-    /// collecting `memory` at safepoints when it asks to.
-    fn run(&mut self, memory: &mut Memory, budget: u32) -> Outcome;
+    /// collecting `ctx.memory` at safepoints when it asks to.
+    fn run(&mut self, ctx: &mut Context<'_, Self>, budget: u32) -> Outcome;
 }

@@ -1,61 +1,75 @@
-//! Isolates: each owns a private heap and runs on whatever worker thread the
-//! scheduler gives it.
+//! Isolates and their M:N scheduler.
 //!
-//! - [`Memory`]: the isolate's heap and collector, collected only at the
-//!   executor's safepoints.
-//! - [`Task`]: the trait the interpreter implements (run for a reduction
+//! - [`Memory`]: an isolate's private heap and collector, collected only at
+//!   the executor's safepoints, on the isolate's own worker: a collection
+//!   stops no other isolate.
+//! - [`Task`]: the trait an interpreter implements (run for a reduction
 //!   budget, report roots), so the scheduler never knows instructions.
-//! - [`Isolate`] and [`run_to_completion`]: one isolate run on the calling
-//!   thread, slice after slice. The M:N scheduler, mailboxes and monitors
-//!   build on these.
+//! - [`Context`]: what a running isolate may do: spawn, send, receive,
+//!   monitor, wait.
+//! - [`run`]: runs a main task on `threads` workers until it ends; the
+//!   program ends with it.
+//!
+//! Scheduling follows BEAM and work-stealing async runtimes: per-worker run
+//! queues with stealing (`crossbeam-deque`, whose lock-free deques are what a
+//! hand-written stealing queue would have to re-derive), a reduction budget
+//! per slice, isolates blocked in `receive` or `wait` parked off every queue
+//! (they cost no CPU), idle workers asleep on a condition variable
+//! (`parking_lot`, for its compact mutexes and timed waits). A run in which
+//! every live isolate is blocked with nothing to wake it ends with a
+//! `deadlock:` failure naming them.
 
 #![forbid(unsafe_code)]
 
+mod cell;
+mod context;
 mod executor;
 mod memory;
+mod runtime;
+mod stats;
+mod worker;
 
+pub use cell::{BlockReason, Envelope, ExitOutcome, IsolateCell};
+pub use context::{Context, HandleError, WaitState};
 pub use executor::{Failure, Outcome, Task};
-pub use memory::{HeapLimitExceeded, Memory, MemoryConfig};
+pub use memory::{HeapLimitExceeded, Memory, MemoryConfig, MessageStats};
+pub use runtime::{MAIN_ID, SchedulerConfig};
+pub use stats::{IsolateFigures, RunStats};
 
-use heap::Value;
+use crossbeam_deque::Worker;
+use runtime::Runtime;
 
 /// Default reduction budget of one slice (BEAM preempts every 4000).
 pub const DEFAULT_BUDGET: u32 = 4000;
 
-/// An isolate: its memory and its execution state.
-pub struct Isolate<T: Task> {
-    pub memory: Memory,
-    pub task: T,
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunReport {
+    /// `Ok` when the main isolate returned; its failure, a deadlock, or the
+    /// slice limit otherwise.
+    pub result: Result<(), Failure>,
+    pub stats: RunStats,
 }
 
-impl<T: Task> Isolate<T> {
-    pub fn new(config: &MemoryConfig, task: T) -> Isolate<T> {
-        Isolate {
-            memory: Memory::new(config),
-            task,
+/// Runs `main` as isolate 1 on `config.threads` worker threads until it
+/// ends. Other isolates still alive then are stopped.
+pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
+    let threads = config.threads.max(1);
+    let queues: Vec<Worker<_>> = (0..threads).map(|_| Worker::new_fifo()).collect();
+    let stealers = queues.iter().map(Worker::stealer).collect();
+    let runtime = Runtime::new(config, stealers);
+    runtime.spawn(main, None);
+    std::thread::scope(|scope| {
+        for (me, local) in queues.into_iter().enumerate() {
+            let runtime = &runtime;
+            std::thread::Builder::new()
+                .name(format!("vm-worker-{me}"))
+                .spawn_scoped(scope, move || worker::run_worker(runtime, local, me))
+                .expect("spawning a worker thread");
         }
-    }
-
-    /// Runs one slice.
-    pub fn run_slice(&mut self, budget: u32) -> Outcome {
-        self.task.run(&mut self.memory, budget)
-    }
-}
-
-/// Runs a lone isolate until it finishes or fails. A lone isolate blocked
-/// in `receive` can never be woken: that is a deadlock.
-pub fn run_to_completion<T: Task>(isolate: &mut Isolate<T>, budget: u32) -> Result<Value, Failure> {
-    loop {
-        match isolate.run_slice(budget) {
-            Outcome::Yielded => continue,
-            Outcome::Finished(v) => return Ok(v),
-            Outcome::Failed(f) => return Err(f),
-            Outcome::Blocked => {
-                return Err(Failure {
-                    message: "deadlock: the only isolate waits for a message".into(),
-                    trace: Vec::new(),
-                });
-            }
-        }
-    }
+    });
+    runtime.clear();
+    let result = runtime.take_end().unwrap_or(Ok(()));
+    let stats = *runtime.stats.lock();
+    RunReport { result, stats }
 }

@@ -29,10 +29,22 @@ impl std::fmt::Display for HeapLimitExceeded {
     }
 }
 
+/// Message traffic of one isolate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageStats {
+    pub sent: u64,
+    pub received: u64,
+    /// Bytes of deep copies made by this isolate's sends.
+    pub bytes_copied: u64,
+}
+
 #[derive(Debug)]
 pub struct Memory {
     pub heap: Heap,
     collector: LocalCollector,
+    pub messages: MessageStats,
+    /// True for the main isolate (its figures are reported apart).
+    pub(crate) is_main: bool,
 }
 
 impl Memory {
@@ -41,7 +53,12 @@ impl Memory {
         heap.set_limit(config.max_heap);
         let collector = LocalCollector::new(config.policy.instantiate(), config.stress);
         collector.attach(&heap);
-        Memory { heap, collector }
+        Memory {
+            heap,
+            collector,
+            messages: MessageStats::default(),
+            is_main: false,
+        }
     }
 
     /// Called by the executor at a safepoint: collects when the heap has

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use isolate::{Isolate, MemoryConfig};
+use isolate::SchedulerConfig;
 use vm::interp::Interp;
 use vm::program::{Output, Program};
 
@@ -25,11 +25,13 @@ fn program(file: &str, arg: &str) -> Arc<Program> {
 }
 
 fn run(program: &Arc<Program>) {
-    let mut isolate = Isolate::new(
-        &MemoryConfig::default(),
-        Interp::for_entry(Arc::clone(program)),
-    );
-    isolate::run_to_completion(&mut isolate, isolate::DEFAULT_BUDGET).unwrap();
+    let config = SchedulerConfig {
+        threads: 1,
+        ..SchedulerConfig::default()
+    };
+    isolate::run(config, Interp::for_entry(Arc::clone(program)))
+        .result
+        .unwrap();
 }
 
 fn interpreter(c: &mut Criterion) {

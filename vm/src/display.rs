@@ -3,7 +3,8 @@
 //! Invariant: integers print as `42`, floats always with a fraction or an
 //! exponent (`2.5`, `2.0`, `1e16`, `inf`, `NaN`), strings raw at top level
 //! and quoted with escapes inside containers, `nil`/`true`/`false`, arrays
-//! as `[1, "a"]`, maps as `{"k": 1}`, functions as `<function f>`. A
+//! as `[1, "a"]`, maps as `{"k": 1}`, functions as `<function f>`, isolate
+//! handles as `<isolate 3>`. A
 //! container met again while it is being printed prints as `[...]` or
 //! `{...}`. Printing walks with an explicit stack, so any depth prints.
 
@@ -58,6 +59,10 @@ pub fn write_value(out: &mut String, heap: &Heap, program: &Program, v: Value) {
             Type::Function => {
                 let index = heap.function_of(v).expect("a function");
                 let _ = write!(out, "<function {}>", program.function_name(index));
+            }
+            Type::Isolate => {
+                let (id, _) = heap.handle_of(v).expect("a handle");
+                let _ = write!(out, "<isolate {id}>");
             }
             Type::Array if open.contains(&v.bits()) => out.push_str("[...]"),
             Type::Map if open.contains(&v.bits()) => out.push_str("{...}"),

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use gc::PolicySpec;
-use isolate::MemoryConfig;
+use isolate::{MemoryConfig, SchedulerConfig};
 use vm::program::Output;
-use vm::runner::{self, LoadError, RunConfig};
+use vm::runner::{self, LoadError};
 
 #[derive(Parser)]
 #[command(
@@ -80,6 +80,9 @@ struct RunArgs {
     /// with "heap limit exceeded".
     #[arg(long, value_name = "BYTES", value_parser = parse_max_heap)]
     max_heap: Option<usize>,
+    /// Worker threads running isolates (default: the available cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
     /// Reductions (calls and backward jumps) per scheduling slice.
     #[arg(long, value_name = "N", default_value_t = isolate::DEFAULT_BUDGET,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -135,13 +138,16 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| Fatal(format!("error: {e}")))?;
     let name = args.file.display().to_string();
     let module = runner::load_module(&read(&args.file)?, &name)?;
-    let config = RunConfig {
+    let defaults = SchedulerConfig::default();
+    let config = SchedulerConfig {
+        threads: args.threads.map_or(defaults.threads, |n| n as usize),
+        budget: args.budget,
         memory: MemoryConfig {
             policy,
             stress: args.gc_stress,
             max_heap: args.max_heap,
         },
-        budget: args.budget,
+        slice_limit: None,
     };
     let report = runner::run_module(module, args.args, Output::stdout(), &config)?;
     if args.stats {

@@ -9,38 +9,10 @@
 use std::sync::Arc;
 
 use bytecode::VerifiedModule;
-use gc::GcStats;
-use heap::HeapStats;
-use isolate::{Failure, Isolate, MemoryConfig};
+use isolate::{RunReport, SchedulerConfig};
 
 use crate::interp::Interp;
 use crate::program::{Output, Program};
-
-/// Settings of one run.
-#[derive(Clone, Debug)]
-pub struct RunConfig {
-    pub memory: MemoryConfig,
-    /// Reductions per slice.
-    pub budget: u32,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            memory: MemoryConfig::default(),
-            budget: isolate::DEFAULT_BUDGET,
-        }
-    }
-}
-
-/// How a run ended, with the figures for `--stats`.
-#[derive(Debug)]
-pub struct RunReport {
-    /// `Ok` when main returned; the failure otherwise.
-    pub result: Result<(), Failure>,
-    pub gc: GcStats,
-    pub heap: HeapStats,
-}
 
 /// Why a program could not be loaded (exit code 2).
 #[derive(Debug, PartialEq, Eq)]
@@ -76,20 +48,16 @@ pub fn load_module(bytes: &[u8], name: &str) -> Result<VerifiedModule, LoadError
     })
 }
 
-/// Runs `module`'s entry function in one isolate until it returns or fails.
+/// Runs `module`'s entry function as the main isolate until it returns or
+/// fails; isolates it spawns run alongside on the scheduler's workers.
 pub fn run_module(
     module: VerifiedModule,
     args: Vec<String>,
     output: Output,
-    config: &RunConfig,
+    config: &SchedulerConfig,
 ) -> Result<RunReport, LoadError> {
     let program = Arc::new(Program::new(module, args, output).map_err(LoadError)?);
-    let mut isolate = Isolate::new(&config.memory, Interp::for_entry(Arc::clone(&program)));
-    let result = isolate::run_to_completion(&mut isolate, config.budget).map(|_| ());
+    let report = isolate::run(config.clone(), Interp::for_entry(Arc::clone(&program)));
     program.output.flush();
-    Ok(RunReport {
-        result,
-        gc: *isolate.memory.gc_stats(),
-        heap: isolate.memory.heap_stats(),
-    })
+    Ok(report)
 }

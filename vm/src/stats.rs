@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::runner::RunReport;
+use isolate::RunReport;
 
 fn mib(bytes: u64) -> String {
     format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
@@ -16,31 +16,45 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
-/// The report as text, one figure a line.
+/// The report as text, one figure a line: the main isolate, then every
+/// isolate of the run together.
 pub fn render(report: &RunReport) -> String {
-    let (gc, heap) = (&report.gc, &report.heap);
+    let stats = &report.stats;
     let mut out = String::new();
-    let _ = writeln!(out, "gc stats (main isolate)");
-    let rows: [(&str, String); 10] = [
-        ("collections", gc.collections.to_string()),
-        ("total pause", ms(gc.total_pause)),
-        ("max pause", ms(gc.max_pause)),
-        ("bytes allocated", mib(heap.allocated_bytes)),
-        ("objects allocated", heap.allocated_objects.to_string()),
-        ("live after last gc", mib(gc.last_live_bytes as u64)),
+    let _ = writeln!(
+        out,
+        "gc stats ({} isolates, {} failed)",
+        stats.isolates_spawned, stats.isolates_failed
+    );
+    let _ = writeln!(out, "  {:<20} {:>14} {:>14}", "", "main", "all isolates");
+    let (m, t) = (&stats.main, &stats.total);
+    let rows: [(&str, String, String); 7] = [
         (
-            "freed",
-            format!("{} ({} objects)", mib(gc.freed_bytes), gc.freed_objects),
+            "collections",
+            m.collections.to_string(),
+            t.collections.to_string(),
         ),
-        ("footprint now", mib(heap.footprint as u64)),
-        ("heap size now", mib(heap.heap_size as u64)),
+        ("total pause", ms(m.total_pause), ms(t.total_pause)),
+        ("max pause", ms(m.max_pause), ms(t.max_pause)),
         (
-            "pages now",
-            format!("{} small, {} large", heap.pages, heap.large_objects),
+            "bytes allocated",
+            mib(m.bytes_allocated),
+            mib(t.bytes_allocated),
         ),
+        (
+            "objects allocated",
+            m.objects_allocated.to_string(),
+            t.objects_allocated.to_string(),
+        ),
+        (
+            "messages sent",
+            m.messages_sent.to_string(),
+            t.messages_sent.to_string(),
+        ),
+        ("bytes copied", mib(m.bytes_copied), mib(t.bytes_copied)),
     ];
-    for (name, value) in rows {
-        let _ = writeln!(out, "  {name:<20} {value}");
+    for (name, main, all) in rows {
+        let _ = writeln!(out, "  {name:<20} {main:>14} {all:>14}");
     }
     out
 }

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use isolate::{Isolate, MemoryConfig};
+use isolate::SchedulerConfig;
 use proptest::prelude::*;
 use vm::interp::Interp;
 use vm::program::{Output, Program};
@@ -237,11 +237,14 @@ fn run_vm(source: &str) -> Result<String, String> {
     let captured = Captured::default();
     let program = Program::new(module, Vec::new(), Output::new(Box::new(captured.clone())));
     let program = Arc::new(program.unwrap());
-    let mut isolate = Isolate::new(&MemoryConfig::default(), Interp::for_entry(program));
-    let result = isolate::run_to_completion(&mut isolate, isolate::DEFAULT_BUDGET);
+    let config = SchedulerConfig {
+        threads: 1,
+        ..SchedulerConfig::default()
+    };
+    let result = isolate::run(config, Interp::for_entry(program)).result;
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     match result {
-        Ok(_) => Ok(text.trim_end().to_string()),
+        Ok(()) => Ok(text.trim_end().to_string()),
         Err(failure) => Err(failure.message),
     }
 }

@@ -6,8 +6,9 @@
 //!   program must fail (then exit 1 with exactly that on stderr); optional
 //!   `NAME.flags` holds extra `vm run` flags.
 //!
-//! Every program runs twice: as is and with `--gc-stress` (a collection at
-//! every safepoint after an allocation), and must behave identically.
+//! Every program runs as is and with `--gc-stress` (a collection at every
+//! safepoint after an allocation); the test programs also run on one and on
+//! two worker threads. Each must behave identically every time.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -102,6 +103,24 @@ fn test_programs_print_and_fail_as_expected() {
 #[test]
 fn test_programs_under_gc_stress() {
     check_all(&root().join("vm/tests/programs"), &["--gc-stress"]);
+}
+
+#[test]
+fn test_programs_on_one_thread() {
+    check_all(&root().join("vm/tests/programs"), &["--threads", "1"]);
+}
+
+#[test]
+fn test_programs_on_two_threads() {
+    check_all(&root().join("vm/tests/programs"), &["--threads", "2"]);
+}
+
+#[test]
+fn test_programs_on_one_thread_under_gc_stress() {
+    check_all(
+        &root().join("vm/tests/programs"),
+        &["--threads", "1", "--gc-stress"],
+    );
 }
 
 /// A path in this test run's temporary directory.

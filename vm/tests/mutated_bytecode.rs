@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use isolate::{Isolate, MemoryConfig, Outcome};
+use isolate::{MemoryConfig, SchedulerConfig};
 use proptest::prelude::*;
 use vm::interp::Interp;
 use vm::program::{Output, Program};
@@ -83,21 +83,22 @@ fn load_and_run(bytes: &[u8], stress: bool, slices: usize) -> &'static str {
     // Under stress every allocation collects the whole heap: keep the heap
     // small so the test stays quick.
     let max_heap = if stress { 1 << 20 } else { 8 << 20 };
-    let config = MemoryConfig {
-        max_heap: Some(max_heap),
-        stress,
-        ..MemoryConfig::default()
+    let config = SchedulerConfig {
+        threads: 1,
+        budget: 2000,
+        memory: MemoryConfig {
+            max_heap: Some(max_heap),
+            stress,
+            ..MemoryConfig::default()
+        },
+        slice_limit: Some(slices as u64),
     };
-    let mut isolate = Isolate::new(&config, Interp::for_entry(program));
-    for _ in 0..slices {
-        match isolate.run_slice(2000) {
-            Outcome::Yielded => continue,
-            Outcome::Finished(_) => return "finished",
-            Outcome::Failed(_) => return "failed",
-            Outcome::Blocked => return "blocked",
-        }
+    match isolate::run(config, Interp::for_entry(program)).result {
+        Ok(()) => "finished",
+        Err(f) if f.message.starts_with("slice limit") => "cut off",
+        Err(f) if f.message.starts_with("deadlock") => "blocked",
+        Err(_) => "failed",
     }
-    "cut off"
 }
 
 proptest! {

@@ -23,8 +23,7 @@ pub fn len(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
 }
 
 pub fn push(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
-    ctx.memory
-        .heap
+    ctx.heap_mut()
         .array_push(args[0], args[1])
         .map_err(|e| mutate_error("push", e))?;
     Ok(args[0])
@@ -32,8 +31,7 @@ pub fn push(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
 
 pub fn pop(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
     match ctx
-        .memory
-        .heap
+        .heap_mut()
         .array_pop(args[0])
         .map_err(|e| mutate_error("pop", e))?
     {

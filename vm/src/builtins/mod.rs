@@ -9,56 +9,101 @@
 //! message, prefixed with its name when the message is about its arguments.
 
 mod collections;
+mod isolates;
 mod numbers;
 mod strings;
 mod system;
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use bytecode::Builtin;
 use heap::{AllocError, Heap, MutateError, Value};
-use isolate::Memory;
+use isolate::{BlockReason, Context, Memory};
 
+use crate::interp::Interp;
 use crate::program::Program;
 
-/// What a builtin sees: the isolate's memory and the shared program.
-pub struct Ctx<'a> {
-    pub memory: &'a mut Memory,
-    pub program: &'a Program,
+/// What a builtin sees: the running isolate (its memory, its mailbox, the
+/// scheduler) and the shared program.
+pub struct Ctx<'a, 'b> {
+    pub isolate: &'a mut Context<'b, Interp>,
+    pub program: &'a Arc<Program>,
+    /// Deadline of the `receive(ms)` the isolate is blocked in, kept across
+    /// the re-executions of the instruction.
+    pub receive_deadline: &'a mut Option<Instant>,
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     pub fn heap(&self) -> &Heap {
-        &self.memory.heap
+        &self.isolate.memory.heap
+    }
+
+    pub fn heap_mut(&mut self) -> &mut Heap {
+        &mut self.isolate.memory.heap
+    }
+
+    pub fn memory(&self) -> &Memory {
+        self.isolate.memory
     }
 }
 
-pub type BuiltinFn = fn(&mut Ctx, &[Value]) -> Result<Value, String>;
+/// Why a builtin did not return a value.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BuiltinError {
+    /// The isolate fails with this message.
+    Fail(String),
+    /// The isolate waits; the instruction runs again when it is woken.
+    Block(BlockReason),
+}
+
+impl From<String> for BuiltinError {
+    fn from(message: String) -> BuiltinError {
+        BuiltinError::Fail(message)
+    }
+}
+
+pub type BuiltinFn = fn(&mut Ctx, &[Value]) -> Result<Value, BuiltinError>;
+
+/// Adapts a builtin that never blocks.
+macro_rules! plain {
+    ($f:path) => {
+        |ctx, args| $f(ctx, args).map_err(BuiltinError::Fail)
+    };
+}
 
 /// The implementation of `builtin`. `gc` is handled by the interpreter
 /// itself, which owns the roots a collection needs.
 pub fn function(builtin: Builtin) -> BuiltinFn {
     match builtin {
-        Builtin::Print => system::print,
-        Builtin::Len => collections::len,
-        Builtin::Push => collections::push,
-        Builtin::Pop => collections::pop,
-        Builtin::Str => strings::str,
-        Builtin::Int => numbers::int,
-        Builtin::Float => numbers::float,
-        Builtin::Range => collections::range,
-        Builtin::Keys => collections::keys,
-        Builtin::Args => system::args,
-        Builtin::NowNs => system::now_ns,
-        Builtin::Gc => system::gc_placeholder,
-        Builtin::GcStats => system::gc_stats,
-        Builtin::Split => strings::split,
-        Builtin::Join => strings::join,
-        Builtin::Slice => collections::slice,
-        Builtin::Find => strings::find,
-        Builtin::Chars => strings::chars,
-        Builtin::Type => system::type_name,
-        Builtin::Error => system::error,
-        Builtin::Has => collections::has,
-        Builtin::Sqrt => numbers::sqrt,
+        Builtin::Print => plain!(system::print),
+        Builtin::Len => plain!(collections::len),
+        Builtin::Push => plain!(collections::push),
+        Builtin::Pop => plain!(collections::pop),
+        Builtin::Str => plain!(strings::str),
+        Builtin::Int => plain!(numbers::int),
+        Builtin::Float => plain!(numbers::float),
+        Builtin::Range => plain!(collections::range),
+        Builtin::Keys => plain!(collections::keys),
+        Builtin::Args => plain!(system::args),
+        Builtin::NowNs => plain!(system::now_ns),
+        Builtin::Gc => plain!(system::gc_placeholder),
+        Builtin::GcStats => plain!(system::gc_stats),
+        Builtin::Split => plain!(strings::split),
+        Builtin::Join => plain!(strings::join),
+        Builtin::Slice => plain!(collections::slice),
+        Builtin::Find => plain!(strings::find),
+        Builtin::Chars => plain!(strings::chars),
+        Builtin::Type => plain!(system::type_name),
+        Builtin::Error => plain!(system::error),
+        Builtin::Has => plain!(collections::has),
+        Builtin::Sqrt => plain!(numbers::sqrt),
+        Builtin::Spawn => plain!(isolates::spawn),
+        Builtin::Send => plain!(isolates::send),
+        Builtin::Receive => isolates::receive,
+        Builtin::SelfHandle => plain!(isolates::self_handle),
+        Builtin::Wait => isolates::wait,
+        Builtin::Monitor => plain!(isolates::monitor),
     }
 }
 

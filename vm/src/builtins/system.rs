@@ -45,8 +45,8 @@ pub fn gc_placeholder(_: &mut Ctx, _: &[Value]) -> Result<Value, String> {
 }
 
 pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
-    let gc = *ctx.memory.gc_stats();
-    let hs = ctx.memory.heap_stats();
+    let gc = *ctx.memory().gc_stats();
+    let hs = ctx.memory().heap_stats();
     let figures: [(&str, u64); 11] = [
         ("collections", gc.collections),
         ("total_pause_ns", gc.total_pause.as_nanos() as u64),
@@ -61,15 +61,13 @@ pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
         ("objects", hs.objects as u64),
     ];
     let map = ctx
-        .memory
-        .heap
+        .heap_mut()
         .alloc_map(figures.len())
         .map_err(alloc_error)?;
     for (key, n) in figures {
-        let k = ctx.memory.heap.alloc_str(key).map_err(alloc_error)?;
+        let k = ctx.heap_mut().alloc_str(key).map_err(alloc_error)?;
         let v = Value::int(n.min(heap::INT_MAX as u64) as i64).expect("clamped");
-        ctx.memory
-            .heap
+        ctx.heap_mut()
             .map_insert(map, k, v)
             .map_err(|e| super::mutate_error("gc_stats", e))?;
     }

@@ -21,10 +21,12 @@ mod arith;
 mod run;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use gc::Roots;
 use heap::Value;
 use isolate::Failure;
+use shareable::Message;
 
 use crate::program::Program;
 
@@ -58,32 +60,43 @@ pub struct Interp {
     pub(crate) program: Arc<Program>,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
+    /// The arguments of a spawned isolate, decoded into its own heap when it
+    /// first runs (on its own worker).
+    pub(crate) start: Option<Message>,
+    /// Deadline of the `receive(ms)` this isolate is blocked in.
+    pub(crate) receive_deadline: Option<Instant>,
 }
 
 impl Interp {
-    /// A task that will call function `func` with `args` (which must match
-    /// its arity: the caller checks).
-    pub fn new(program: Arc<Program>, func: u32, args: &[Value]) -> Interp {
-        let f = &program.module.functions[func as usize];
-        assert_eq!(args.len(), f.arity as usize, "entry arity");
-        let mut stack = vec![Value::NIL; WINDOW];
-        stack[..args.len()].copy_from_slice(args);
+    /// A task that will call function `func` with the arguments in `start`
+    /// (as many as its arity: the caller checks).
+    pub fn spawned(program: Arc<Program>, func: u32, start: Message) -> Interp {
+        let arity = program.module.functions[func as usize].arity as usize;
+        assert_eq!(start.len(), arity, "spawn arity");
+        let mut task = Interp::calling(program, func);
+        task.start = Some(start);
+        task
+    }
+
+    /// A task running the module's entry function.
+    pub fn for_entry(program: Arc<Program>) -> Interp {
+        let entry = program.module.entry as u32;
+        Interp::calling(program, entry)
+    }
+
+    fn calling(program: Arc<Program>, func: u32) -> Interp {
         Interp {
             program,
-            stack,
+            stack: vec![Value::NIL; WINDOW],
             frames: vec![Frame {
                 func,
                 pc: 0,
                 base: 0,
                 ret: 0,
             }],
+            start: None,
+            receive_deadline: None,
         }
-    }
-
-    /// A task running the module's entry function.
-    pub fn for_entry(program: Arc<Program>) -> Interp {
-        let entry = program.module.entry as u32;
-        Interp::new(program, entry, &[])
     }
 
     /// The end of the highest frame window: every slot below is a root.

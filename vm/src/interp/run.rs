@@ -10,14 +10,20 @@ use std::sync::Arc;
 
 use bytecode::{Builtin, Instr};
 use heap::{Heap, Value};
-use isolate::{Memory, Outcome, Task};
+use isolate::{Context, Outcome, Task};
 
 use super::arith::{self, ArithOp};
 use super::{Frame, Interp, MAX_FRAMES, MAX_STACK_SLOTS, WINDOW, window};
-use crate::builtins::{self, Ctx};
+use crate::builtins::{self, BuiltinError, Ctx};
 
 impl Task for Interp {
-    fn run(&mut self, memory: &mut Memory, budget: u32) -> Outcome {
+    fn run(&mut self, ctx: &mut Context<'_, Interp>, budget: u32) -> Outcome {
+        if let Some(start) = self.start.take() {
+            match start.decode(&mut ctx.memory.heap) {
+                Ok(args) => self.stack[..args.len()].copy_from_slice(&args),
+                Err(e) => return Outcome::Failed(self.failure(e.to_string())),
+            }
+        }
         let program = Arc::clone(&self.program);
         let functions = &program.module.functions[..];
         let constants = &program.constants[..];
@@ -57,9 +63,9 @@ impl Task for Interp {
             // After an instruction that may have allocated, its result stored.
             macro_rules! safepoint {
                 () => {
-                    if memory.heap.gc_due() {
+                    if ctx.memory.heap.gc_due() {
                         save!();
-                        if memory.collect(&*self).is_err() {
+                        if ctx.memory.collect(&*self).is_err() {
                             return Outcome::Failed(self.failure("heap limit exceeded".into()));
                         }
                         continue 'frame;
@@ -103,7 +109,7 @@ impl Task for Interp {
                     } else if let Some(v) = flonum_op($op, x, y) {
                         r[$dst as usize] = v;
                     } else {
-                        r[$dst as usize] = check!(arith::arith(&memory.heap, $op, x, y));
+                        r[$dst as usize] = check!(arith::arith(&ctx.memory.heap, $op, x, y));
                         safepoint!();
                     }
                 }};
@@ -117,7 +123,7 @@ impl Task for Interp {
                     } else if let Some(v) = flonum_op($op, x, y) {
                         v
                     } else {
-                        r[$dst as usize] = check!(arith::arith(&memory.heap, $op, x, y));
+                        r[$dst as usize] = check!(arith::arith(&ctx.memory.heap, $op, x, y));
                         safepoint!();
                         continue;
                     };
@@ -133,7 +139,7 @@ impl Task for Interp {
                         let (p, q) = (x.bits() as i64, y.bits() as i64);
                         if $or_equal { p <= q } else { p < q }
                     } else {
-                        check!(arith::less(&memory.heap, x, y, $or_equal))
+                        check!(arith::less(&ctx.memory.heap, x, y, $or_equal))
                     }
                 }};
             }
@@ -191,7 +197,7 @@ impl Task for Interp {
                         add_sub!(Value::int_sub, ArithOp::Sub, dst, r[a as usize], y)
                     }
                     Instr::Neg { dst, src } => {
-                        r[dst as usize] = check!(arith::negate(&memory.heap, r[src as usize]));
+                        r[dst as usize] = check!(arith::negate(&ctx.memory.heap, r[src as usize]));
                         safepoint!();
                     }
                     Instr::Not { dst, src } => {
@@ -199,11 +205,11 @@ impl Task for Interp {
                     }
                     Instr::Eq { dst, a, b } => {
                         r[dst as usize] =
-                            Value::from_bool(equal(&memory.heap, r[a as usize], r[b as usize]))
+                            Value::from_bool(equal(&ctx.memory.heap, r[a as usize], r[b as usize]))
                     }
                     Instr::Ne { dst, a, b } => {
                         r[dst as usize] =
-                            Value::from_bool(!equal(&memory.heap, r[a as usize], r[b as usize]))
+                            Value::from_bool(!equal(&ctx.memory.heap, r[a as usize], r[b as usize]))
                     }
                     Instr::Lt { dst, a, b } => {
                         r[dst as usize] =
@@ -244,13 +250,13 @@ impl Task for Interp {
                     }
                     Instr::JumpIfNotEq { a, b, offset } => {
                         loop_edge!(offset);
-                        if !equal(&memory.heap, r[a as usize], r[b as usize]) {
+                        if !equal(&ctx.memory.heap, r[a as usize], r[b as usize]) {
                             jump!(offset);
                         }
                     }
                     Instr::JumpIfEq { a, b, offset } => {
                         loop_edge!(offset);
-                        if equal(&memory.heap, r[a as usize], r[b as usize]) {
+                        if equal(&ctx.memory.heap, r[a as usize], r[b as usize]) {
                             jump!(offset);
                         }
                     }
@@ -280,13 +286,13 @@ impl Task for Interp {
                     }
                     Instr::JumpIfNotEqImm { a, imm, offset } => {
                         loop_edge!(offset);
-                        if !equal(&memory.heap, r[a as usize], small_int(imm as i64)) {
+                        if !equal(&ctx.memory.heap, r[a as usize], small_int(imm as i64)) {
                             jump!(offset);
                         }
                     }
                     Instr::JumpIfEqImm { a, imm, offset } => {
                         loop_edge!(offset);
-                        if equal(&memory.heap, r[a as usize], small_int(imm as i64)) {
+                        if equal(&ctx.memory.heap, r[a as usize], small_int(imm as i64)) {
                             jump!(offset);
                         }
                     }
@@ -345,7 +351,7 @@ impl Task for Interp {
                         let b = b as usize;
                         let (start, limit) = (r[b], r[b + 1]);
                         if !both_int(start, limit) {
-                            let heap = &memory.heap;
+                            let heap = &ctx.memory.heap;
                             fail!(format!(
                                 "range expects integers, got {} and {}",
                                 heap.type_of(start).name(),
@@ -375,7 +381,7 @@ impl Task for Interp {
                         loop_edge!(offset);
                         let b = b as usize;
                         let (coll, index) = (r[b], r[b + 1]);
-                        match for_in_next(&memory.heap, coll, index) {
+                        match for_in_next(&ctx.memory.heap, coll, index) {
                             Ok(Some(v)) => {
                                 r[b + 2] = v;
                                 r[b + 1] = small_int(index.int_unchecked() + 1);
@@ -388,8 +394,8 @@ impl Task for Interp {
                     Instr::Call { dst, callee, nargs } => {
                         reduce!();
                         let f = r[callee as usize];
-                        let Some(func) = memory.heap.function_of(f) else {
-                            fail!(format!("cannot call {}", memory.heap.type_of(f).name()));
+                        let Some(func) = ctx.memory.heap.function_of(f) else {
+                            fail!(format!("cannot call {}", ctx.memory.heap.type_of(f).name()));
                         };
                         let target = &functions[func as usize];
                         if target.arity != nargs {
@@ -421,21 +427,28 @@ impl Task for Interp {
                         if builtin == Builtin::Gc as u8 {
                             r[dst as usize] = Value::NIL;
                             save!();
-                            if memory.collect(&*self).is_err() {
+                            if ctx.memory.collect(&*self).is_err() {
                                 return Outcome::Failed(self.failure("heap limit exceeded".into()));
                             }
                             continue 'frame;
                         }
                         let f = builtins::function(Builtin::from_id(builtin).expect("verified"));
                         let args = &r[args as usize..args as usize + nargs as usize];
-                        let result = f(
-                            &mut Ctx {
-                                memory,
-                                program: &program,
-                            },
-                            args,
-                        );
-                        r[dst as usize] = check!(result);
+                        let mut bctx = Ctx {
+                            isolate: ctx,
+                            program: &program,
+                            receive_deadline: &mut self.receive_deadline,
+                        };
+                        match f(&mut bctx, args) {
+                            Ok(v) => r[dst as usize] = v,
+                            Err(BuiltinError::Fail(message)) => fail!(message),
+                            Err(BuiltinError::Block(reason)) => {
+                                // Run the call again when woken.
+                                pc -= 1;
+                                save!();
+                                return Outcome::Blocked(reason);
+                            }
+                        }
                         safepoint!();
                     }
                     Instr::Return { src } => {
@@ -452,7 +465,8 @@ impl Task for Interp {
 
                     Instr::NewArray { dst, first, count } => {
                         let elems = &r[first as usize..first as usize + count as usize];
-                        let v = memory
+                        let v = ctx
+                            .memory
                             .heap
                             .alloc_array_from(elems)
                             .map_err(|e| e.to_string());
@@ -461,14 +475,14 @@ impl Task for Interp {
                     }
                     Instr::NewMap { dst, first, count } => {
                         let m = check!(
-                            memory
+                            ctx.memory
                                 .heap
                                 .alloc_map(count as usize)
                                 .map_err(|e| e.to_string())
                         );
                         for i in 0..count as usize {
                             let (k, v) = (r[first as usize + 2 * i], r[first as usize + 2 * i + 1]);
-                            if let Err(e) = memory.heap.map_insert(m, k, v) {
+                            if let Err(e) = ctx.memory.heap.map_insert(m, k, v) {
                                 fail!(builtins::mutate_error("map", e));
                             }
                         }
@@ -477,30 +491,30 @@ impl Task for Interp {
                     }
                     Instr::GetIndex { dst, obj, key } => {
                         let (o, k) = (r[obj as usize], r[key as usize]);
-                        if let Some(v) = array_element(&memory.heap, o, k) {
+                        if let Some(v) = array_element(&ctx.memory.heap, o, k) {
                             r[dst as usize] = v;
                         } else {
-                            r[dst as usize] = check!(get_index(&memory.heap, o, k));
+                            r[dst as usize] = check!(get_index(&ctx.memory.heap, o, k));
                             safepoint!();
                         }
                     }
                     Instr::GetIndexImm { dst, obj, index } => {
                         let (o, k) = (r[obj as usize], small_int(index as i64));
-                        if let Some(v) = array_element(&memory.heap, o, k) {
+                        if let Some(v) = array_element(&ctx.memory.heap, o, k) {
                             r[dst as usize] = v;
                         } else {
-                            r[dst as usize] = check!(get_index(&memory.heap, o, k));
+                            r[dst as usize] = check!(get_index(&ctx.memory.heap, o, k));
                             safepoint!();
                         }
                     }
                     Instr::SetIndex { obj, key, val } => {
                         let (o, k, v) = (r[obj as usize], r[key as usize], r[val as usize]);
-                        check!(set_index(&mut memory.heap, o, k, v));
+                        check!(set_index(&mut ctx.memory.heap, o, k, v));
                         safepoint!();
                     }
                     Instr::SetIndexImm { obj, index, val } => {
                         let (o, k, v) = (r[obj as usize], small_int(index as i64), r[val as usize]);
-                        check!(set_index(&mut memory.heap, o, k, v));
+                        check!(set_index(&mut ctx.memory.heap, o, k, v));
                         safepoint!();
                     }
                 }

@@ -1,0 +1,132 @@
+//! What an executor may do from inside a running isolate: reach its memory,
+//! spawn isolates, send and receive, monitor and wait.
+//!
+//! Invariant: a `Context` exists only while its isolate runs on a worker, so
+//! every operation here acts for that isolate; operations on other isolates
+//! go through their cells and the runtime, never through their cores.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_deque::Worker;
+use heap::HandleTarget;
+use shareable::Message;
+
+use crate::cell::{Envelope, ExitOutcome, IsolateCell, Status};
+use crate::executor::Task;
+use crate::memory::Memory;
+use crate::runtime::{Runnable, Runtime};
+
+pub struct Context<'a, T: Task> {
+    pub memory: &'a mut Memory,
+    pub(crate) cell: &'a Arc<IsolateCell<T>>,
+    pub(crate) runtime: &'a Runtime<T>,
+    pub(crate) local: &'a Worker<Runnable<T>>,
+}
+
+/// What `wait` found.
+pub enum WaitState {
+    /// The isolate has ended.
+    Done(ExitOutcome),
+    /// It runs still; the caller is registered and will be woken.
+    Pending,
+}
+
+/// Why an operation on a handle was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandleError {
+    /// The handle is not one of this run's isolates.
+    Foreign,
+    /// `wait` on the calling isolate itself.
+    SelfWait,
+}
+
+impl<'a, T: Task> Context<'a, T> {
+    /// This isolate's id.
+    pub fn id(&self) -> u64 {
+        self.cell.id
+    }
+
+    /// A handle target for this isolate.
+    pub fn self_target(&self) -> HandleTarget {
+        self.cell.clone()
+    }
+
+    fn cell_of(target: &HandleTarget) -> Result<Arc<IsolateCell<T>>, HandleError> {
+        Arc::clone(target)
+            .downcast::<IsolateCell<T>>()
+            .map_err(|_| HandleError::Foreign)
+    }
+
+    /// Starts an isolate running `task`; returns its id and handle target.
+    pub fn spawn(&mut self, task: T) -> (u64, HandleTarget) {
+        let cell = self.runtime.spawn(task, Some(self.local));
+        (cell.id, cell)
+    }
+
+    /// Delivers `message` to `target` (dropped if it has ended).
+    pub fn send(&mut self, target: &HandleTarget, message: Message) -> Result<(), HandleError> {
+        let cell = Self::cell_of(target)?;
+        self.memory.messages.sent += 1;
+        self.memory.messages.bytes_copied += message.bytes() as u64;
+        self.runtime
+            .deliver(&cell, Envelope::Message(message), Some(self.local));
+        Ok(())
+    }
+
+    /// The oldest envelope in this isolate's mailbox.
+    pub fn try_receive(&mut self) -> Option<Envelope> {
+        let envelope = self.cell.state.lock().mailbox.pop_front();
+        if envelope.is_some() {
+            self.memory.messages.received += 1;
+        }
+        envelope
+    }
+
+    /// Registers a deadline for the `receive` this isolate is about to block
+    /// in: a timer wakes it then.
+    pub fn wake_at(&mut self, deadline: Instant) {
+        self.cell.state.lock().deadline = Some(deadline);
+        self.runtime.add_timer(self.cell, deadline);
+    }
+
+    /// Makes this isolate receive `Down` when `target` ends (at once if it
+    /// has ended already).
+    pub fn monitor(&mut self, target: &HandleTarget) -> Result<(), HandleError> {
+        let cell = Self::cell_of(target)?;
+        let mut state = cell.state.lock();
+        let reason = match &state.status {
+            Status::Done(Ok(_)) => "normal".to_string(),
+            Status::Done(Err(message)) => message.clone(),
+            _ => {
+                state.monitors.push(Arc::clone(self.cell));
+                return Ok(());
+            }
+        };
+        drop(state);
+        let down = Envelope::Down {
+            id: cell.id,
+            target: target.clone(),
+            reason,
+        };
+        self.runtime.deliver(self.cell, down, Some(self.local));
+        Ok(())
+    }
+
+    /// How `target` ended, or `Pending` after registering this isolate to
+    /// be woken when it does.
+    pub fn wait(&mut self, target: &HandleTarget) -> Result<WaitState, HandleError> {
+        let cell = Self::cell_of(target)?;
+        if Arc::ptr_eq(&cell, self.cell) {
+            return Err(HandleError::SelfWait);
+        }
+        let mut state = cell.state.lock();
+        if let Status::Done(outcome) = &state.status {
+            return Ok(WaitState::Done(outcome.clone()));
+        }
+        if !state.waiters.iter().any(|w| Arc::ptr_eq(w, self.cell)) {
+            state.waiters.push(Arc::clone(self.cell));
+        }
+        Ok(WaitState::Pending)
+    }
+}

@@ -1,0 +1,461 @@
+//! The runtime shared by all workers: run queues, the registry of live
+//! isolates, timers, and the transitions of an isolate's life (spawn, wake,
+//! park, finish).
+//!
+//! Invariants:
+//! - `active` counts the isolates that are scheduled (queued or running).
+//!   Every wake-up increments it before the isolate is queued; parking and
+//!   finishing decrement it only after every wake-up they cause. So when it
+//!   reaches zero no isolate can run again except by a timer: with no timer
+//!   pending, the live isolates are deadlocked.
+//! - Lock order: `timers`, then `registry`, then an isolate's state. No code
+//!   takes `timers` or `registry` while holding an isolate's state.
+//! - Once `shutdown` is set, workers stop taking work and the run ends.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use parking_lot::{Condvar, Mutex};
+
+use crate::cell::{BlockReason, Core, Envelope, ExitOutcome, IsolateCell, Status};
+use crate::executor::{Failure, Task};
+use crate::memory::{Memory, MemoryConfig};
+use crate::stats::RunStats;
+
+/// Settings of one run of the scheduler.
+#[derive(Clone, Debug)]
+pub struct SchedulerConfig {
+    /// Worker threads.
+    pub threads: usize,
+    /// Reductions per slice.
+    pub budget: u32,
+    pub memory: MemoryConfig,
+    /// Stop the run after this many slices in all (for fuzzing and tests).
+    pub slice_limit: Option<u64>,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            budget: crate::DEFAULT_BUDGET,
+            memory: MemoryConfig::default(),
+            slice_limit: None,
+        }
+    }
+}
+
+/// An isolate ready to run: its record and its core.
+pub(crate) struct Runnable<T: Task> {
+    pub cell: Arc<IsolateCell<T>>,
+    pub core: Box<Core<T>>,
+}
+
+/// A pending `receive` deadline.
+struct Timer<T: Task> {
+    deadline: Instant,
+    seq: u64,
+    cell: Arc<IsolateCell<T>>,
+}
+
+impl<T: Task> PartialEq for Timer<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl<T: Task> Eq for Timer<T> {}
+impl<T: Task> PartialOrd for Timer<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T: Task> Ord for Timer<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+pub(crate) struct Runtime<T: Task> {
+    pub config: SchedulerConfig,
+    injector: Injector<Runnable<T>>,
+    pub stealers: Vec<Stealer<Runnable<T>>>,
+    next_id: AtomicU64,
+    active: AtomicUsize,
+    registry: Mutex<HashMap<u64, Arc<IsolateCell<T>>>>,
+    timers: Mutex<BinaryHeap<Reverse<Timer<T>>>>,
+    timer_seq: AtomicU64,
+    sleep_lock: Mutex<()>,
+    wake: Condvar,
+    sleepers: AtomicUsize,
+    epoch: AtomicU64,
+    pub shutdown: AtomicBool,
+    slices: AtomicU64,
+    pub main_id: u64,
+    end: Mutex<Option<Result<(), Failure>>>,
+    pub stats: Mutex<RunStats>,
+}
+
+/// The id of the first (main) isolate.
+pub const MAIN_ID: u64 = 1;
+
+impl<T: Task> Runtime<T> {
+    pub fn new(config: SchedulerConfig, stealers: Vec<Stealer<Runnable<T>>>) -> Runtime<T> {
+        Runtime {
+            config,
+            injector: Injector::new(),
+            stealers,
+            next_id: AtomicU64::new(MAIN_ID),
+            active: AtomicUsize::new(0),
+            registry: Mutex::new(HashMap::new()),
+            timers: Mutex::new(BinaryHeap::new()),
+            timer_seq: AtomicU64::new(0),
+            sleep_lock: Mutex::new(()),
+            wake: Condvar::new(),
+            sleepers: AtomicUsize::new(0),
+            epoch: AtomicU64::new(0),
+            shutdown: AtomicBool::new(false),
+            slices: AtomicU64::new(0),
+            main_id: MAIN_ID,
+            end: Mutex::new(None),
+            stats: Mutex::new(RunStats::default()),
+        }
+    }
+
+    /// Creates an isolate running `task` with a fresh heap and queues it.
+    pub fn spawn(&self, task: T, local: Option<&Worker<Runnable<T>>>) -> Arc<IsolateCell<T>> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let cell = Arc::new(IsolateCell::new(id));
+        let mut memory = Memory::new(&self.config.memory);
+        memory.is_main = id == self.main_id;
+        let core = Box::new(Core { memory, task });
+        self.registry.lock().insert(id, Arc::clone(&cell));
+        self.stats.lock().isolates_spawned += 1;
+        self.active.fetch_add(1, Ordering::SeqCst);
+        self.schedule(
+            Runnable {
+                cell: Arc::clone(&cell),
+                core,
+            },
+            local,
+        );
+        cell
+    }
+
+    /// Queues a scheduled isolate (already counted in `active`).
+    pub fn schedule(&self, r: Runnable<T>, local: Option<&Worker<Runnable<T>>>) {
+        match local {
+            Some(queue) => queue.push(r),
+            None => self.injector.push(r),
+        }
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.sleep_lock.lock();
+            self.wake.notify_one();
+        }
+    }
+
+    /// Tells `cell` that something it may wait for happened: schedules it if
+    /// parked, marks it otherwise.
+    pub fn notify(&self, cell: &Arc<IsolateCell<T>>, local: Option<&Worker<Runnable<T>>>) {
+        self.deliver_inner(cell, None, local)
+    }
+
+    /// Puts `envelope` in `cell`'s mailbox and wakes it. Envelopes for an
+    /// isolate that has ended are dropped.
+    pub fn deliver(
+        &self,
+        cell: &Arc<IsolateCell<T>>,
+        envelope: Envelope,
+        local: Option<&Worker<Runnable<T>>>,
+    ) {
+        self.deliver_inner(cell, Some(envelope), local)
+    }
+
+    fn deliver_inner(
+        &self,
+        cell: &Arc<IsolateCell<T>>,
+        envelope: Option<Envelope>,
+        local: Option<&Worker<Runnable<T>>>,
+    ) {
+        let mut state = cell.state.lock();
+        if matches!(state.status, Status::Done(_)) {
+            return;
+        }
+        if let Some(e) = envelope {
+            state.mailbox.push_back(e);
+        }
+        match std::mem::replace(&mut state.status, Status::Scheduled) {
+            Status::Parked { core, .. } => {
+                state.deadline = None;
+                drop(state);
+                self.active.fetch_add(1, Ordering::SeqCst);
+                self.schedule(
+                    Runnable {
+                        cell: Arc::clone(cell),
+                        core,
+                    },
+                    local,
+                );
+            }
+            Status::Scheduled => state.notified = true,
+            Status::Done(_) => unreachable!("checked above"),
+        }
+    }
+
+    /// Parks an isolate that blocked, unless an event arrived meanwhile, in
+    /// which case it runs again.
+    pub fn park(&self, r: Runnable<T>, reason: BlockReason, local: &Worker<Runnable<T>>) {
+        let mut state = r.cell.state.lock();
+        let ready = state.notified || (reason == BlockReason::Receive && !state.mailbox.is_empty());
+        state.notified = false;
+        if ready {
+            drop(state);
+            self.schedule(r, Some(local));
+            return;
+        }
+        state.status = Status::Parked {
+            core: r.core,
+            reason,
+        };
+        drop(state);
+        if self.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.check_deadlock();
+        }
+    }
+
+    /// Registers a `receive` deadline for `cell`.
+    pub fn add_timer(&self, cell: &Arc<IsolateCell<T>>, deadline: Instant) {
+        let seq = self.timer_seq.fetch_add(1, Ordering::Relaxed);
+        self.timers.lock().push(Reverse(Timer {
+            deadline,
+            seq,
+            cell: Arc::clone(cell),
+        }));
+        // A sleeping worker must recompute how long to sleep.
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        let _guard = self.sleep_lock.lock();
+        self.wake.notify_one();
+    }
+
+    /// Wakes the isolates whose deadline has passed; returns the next deadline.
+    pub fn fire_timers(&self, local: &Worker<Runnable<T>>) -> Option<Instant> {
+        let now = Instant::now();
+        let mut timers = self.timers.lock();
+        while let Some(Reverse(t)) = timers.peek() {
+            if t.deadline > now {
+                return Some(t.deadline);
+            }
+            let Reverse(t) = timers.pop().expect("peeked");
+            // Waking under the timers lock keeps a deadlock check from
+            // seeing neither the timer nor the woken isolate.
+            self.notify(&t.cell, Some(local));
+        }
+        None
+    }
+
+    /// Ends an isolate: records its outcome, tells its monitors and waiters,
+    /// frees its heap, and ends the run if it was the main isolate.
+    pub fn finish(
+        &self,
+        cell: &Arc<IsolateCell<T>>,
+        core: Box<Core<T>>,
+        outcome: Result<Arc<shareable::Message>, Failure>,
+        local: Option<&Worker<Runnable<T>>>,
+    ) {
+        self.stats
+            .lock()
+            .add_isolate(&core.memory, outcome.is_err());
+        drop(core);
+        let exit: ExitOutcome = outcome
+            .as_ref()
+            .map(Arc::clone)
+            .map_err(|f| f.message.clone());
+        let mut state = cell.state.lock();
+        state.status = Status::Done(exit);
+        state.mailbox.clear();
+        let monitors = std::mem::take(&mut state.monitors);
+        let waiters = std::mem::take(&mut state.waiters);
+        drop(state);
+        let told = !monitors.is_empty() || !waiters.is_empty();
+        let reason = match &outcome {
+            Ok(_) => "normal".to_string(),
+            Err(f) => f.message.clone(),
+        };
+        let target: heap::HandleTarget = cell.clone();
+        for m in &monitors {
+            let down = Envelope::Down {
+                id: cell.id,
+                target: target.clone(),
+                reason: reason.clone(),
+            };
+            self.deliver(m, down, local);
+        }
+        for w in &waiters {
+            self.notify(w, local);
+        }
+        self.registry.lock().remove(&cell.id);
+        if cell.id == self.main_id {
+            self.end(outcome.map(|_| ()));
+            return;
+        }
+        if let Err(failure) = &outcome
+            && !told
+        {
+            // Nobody will hear of this failure otherwise (as BEAM's error
+            // logger reports a crash of an unlinked process).
+            let mut report = format!("error in isolate {}: {}", cell.id, failure.message);
+            for line in &failure.trace {
+                report.push_str("\n  ");
+                report.push_str(line);
+            }
+            eprintln!("{report}");
+        }
+        if self.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.check_deadlock();
+        }
+    }
+
+    /// With no isolate scheduled and no timer pending, the parked isolates
+    /// can never run again: ends the run with a report naming them.
+    fn check_deadlock(&self) {
+        let timers = self.timers.lock();
+        if !timers.is_empty() || self.active.load(Ordering::SeqCst) != 0 {
+            return;
+        }
+        let registry = self.registry.lock();
+        let mut blocked: Vec<(u64, String)> = registry
+            .values()
+            .filter_map(|cell| match &cell.state.lock().status {
+                Status::Parked {
+                    reason: BlockReason::Receive,
+                    ..
+                } => Some((cell.id, format!("isolate {} waits in receive", cell.id))),
+                Status::Parked {
+                    reason: BlockReason::Wait(on),
+                    ..
+                } => Some((
+                    cell.id,
+                    format!("isolate {} waits for isolate {on}", cell.id),
+                )),
+                _ => None,
+            })
+            .collect();
+        drop(registry);
+        drop(timers);
+        if blocked.is_empty() {
+            return;
+        }
+        blocked.sort();
+        let list: Vec<String> = blocked.into_iter().map(|(_, text)| text).collect();
+        let message = format!("deadlock: every isolate is blocked: {}", list.join(", "));
+        self.end(Err(Failure {
+            message,
+            trace: Vec::new(),
+        }));
+    }
+
+    /// Ends the run with `result` (the first end wins).
+    pub fn end(&self, result: Result<(), Failure>) {
+        let mut end = self.end.lock();
+        if end.is_none() {
+            *end = Some(result);
+        }
+        drop(end);
+        self.shutdown.store(true, Ordering::SeqCst);
+        let _guard = self.sleep_lock.lock();
+        self.wake.notify_all();
+    }
+
+    pub fn take_end(&self) -> Option<Result<(), Failure>> {
+        self.end.lock().take()
+    }
+
+    /// Counts a slice; ends the run past the slice limit.
+    pub fn count_slice(&self) {
+        let n = self.slices.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.config.slice_limit.is_some_and(|limit| n >= limit) {
+            let message = format!("slice limit reached ({n} slices)");
+            self.end(Err(Failure {
+                message,
+                trace: Vec::new(),
+            }));
+        }
+    }
+
+    /// Takes a runnable isolate: from the local queue, the global queue, or
+    /// another worker's queue.
+    pub fn find_work(&self, local: &Worker<Runnable<T>>, me: usize) -> Option<Runnable<T>> {
+        if let Some(r) = local.pop() {
+            return Some(r);
+        }
+        loop {
+            let mut retry = false;
+            match self.injector.steal_batch_and_pop(local) {
+                Steal::Success(r) => return Some(r),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            let n = self.stealers.len();
+            for k in 1..n {
+                match self.stealers[(me + k) % n].steal() {
+                    Steal::Success(r) => return Some(r),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Sleeps until work may be available, the next timer is due, or the
+    /// run ends. `epoch` is the value read before the last search for work.
+    pub fn sleep(&self, epoch: u64, until: Option<Instant>) {
+        let mut guard = self.sleep_lock.lock();
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        if self.epoch.load(Ordering::SeqCst) == epoch && !self.shutdown.load(Ordering::SeqCst) {
+            match until {
+                Some(deadline) => {
+                    self.wake.wait_until(&mut guard, deadline);
+                }
+                None => self.wake.wait(&mut guard),
+            }
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Drops every isolate still alive (their cores, mailboxes and queued
+    /// work), breaking the reference cycles between isolates and handles.
+    pub fn clear(&self) {
+        let cells: Vec<Arc<IsolateCell<T>>> =
+            self.registry.lock().drain().map(|(_, c)| c).collect();
+        let mut stats = self.stats.lock();
+        for cell in cells {
+            let mut state = cell.state.lock();
+            if let Status::Parked { core, .. } = &state.status {
+                stats.add_isolate(&core.memory, false);
+            }
+            state.status = Status::Done(Err("stopped".into()));
+            state.mailbox.clear();
+            state.monitors.clear();
+            state.waiters.clear();
+        }
+        self.timers.lock().clear();
+        loop {
+            match self.injector.steal() {
+                Steal::Success(r) => stats.add_isolate(&r.core.memory, false),
+                Steal::Retry => continue,
+                Steal::Empty => break,
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The scheduler with a scripted executor: each task is a closure called once
+//! per slice, so a test can make an isolate panic, block, yield or finish at
+//! will.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gc::Roots;
+use heap::Value;
+use isolate::{BlockReason, Context, Envelope, Outcome, SchedulerConfig, Task, WaitState};
+use shareable::Message;
+
+type Step = dyn FnMut(&mut Context<'_, Scripted>) -> Outcome + Send;
+
+/// A task whose every slice is one call of its closure.
+struct Scripted(Box<Step>);
+
+impl Roots for Scripted {
+    fn for_each_root(&self, _: &mut dyn FnMut(Value)) {}
+}
+
+impl Task for Scripted {
+    fn run(&mut self, ctx: &mut Context<'_, Self>, _budget: u32) -> Outcome {
+        (self.0)(ctx)
+    }
+}
+
+fn task(f: impl FnMut(&mut Context<'_, Scripted>) -> Outcome + Send + 'static) -> Scripted {
+    Scripted(Box::new(f))
+}
+
+fn config(threads: usize) -> SchedulerConfig {
+    SchedulerConfig {
+        threads,
+        ..SchedulerConfig::default()
+    }
+}
+
+fn int(n: i64) -> Value {
+    Value::int(n).unwrap()
+}
+
+/// The integer a message holds.
+fn int_of(ctx: &mut Context<'_, Scripted>, m: &Message) -> i64 {
+    m.decode(&mut ctx.memory.heap).unwrap()[0].as_int().unwrap()
+}
+
+#[test]
+fn a_panic_in_a_slice_ends_that_isolate_only() {
+    for threads in [1, 2] {
+        let mut phase = 0;
+        let mut victim = None;
+        let mut bystander = None;
+        let main = task(move |ctx| {
+            if phase == 0 {
+                let (_, v) = ctx.spawn(task(|_| panic!("a builtin blew up")));
+                let (_, b) = ctx.spawn(task(|ctx| {
+                    Outcome::Finished(ctx.memory.heap.alloc_str("fine").unwrap())
+                }));
+                ctx.monitor(&v).unwrap();
+                (victim, bystander) = (Some(v), Some(b));
+                phase = 1;
+            }
+            if phase == 1 {
+                match ctx.try_receive() {
+                    Some(Envelope::Down { reason, .. }) => {
+                        assert_eq!(reason, "internal error: a builtin blew up");
+                        phase = 2;
+                    }
+                    Some(Envelope::Message(_)) => unreachable!("nobody sends"),
+                    None => return Outcome::Blocked(BlockReason::Receive),
+                }
+            }
+            match ctx.wait(bystander.as_ref().unwrap()).unwrap() {
+                WaitState::Pending => Outcome::Blocked(BlockReason::Wait(3)),
+                WaitState::Done(Ok(result)) => {
+                    let v = result.decode(&mut ctx.memory.heap).unwrap()[0];
+                    assert_eq!(ctx.memory.heap.str_of(v), Some("fine"));
+                    let failed = matches!(
+                        ctx.wait(victim.as_ref().unwrap()),
+                        Ok(WaitState::Done(Err(_)))
+                    );
+                    assert!(failed, "the victim's failure is recorded");
+                    Outcome::Finished(Value::NIL)
+                }
+                WaitState::Done(Err(e)) => panic!("bystander failed: {e}"),
+            }
+        });
+        let report = isolate::run(config(threads), main);
+        assert_eq!(report.result, Ok(()), "threads {threads}");
+        assert_eq!(report.stats.isolates_spawned, 3);
+        assert_eq!(report.stats.isolates_failed, 1);
+    }
+}
+
+#[test]
+fn busy_isolates_share_one_worker() {
+    // Two isolates that never block, on one thread: both must progress
+    // (each slice yields), so the second's counter moves while the first runs.
+    let first = Arc::new(AtomicU64::new(0));
+    let second = Arc::new(AtomicU64::new(0));
+    let (f, s) = (first.clone(), second.clone());
+    let mut started = false;
+    let main = task(move |ctx| {
+        if !started {
+            let s = s.clone();
+            ctx.spawn(task(move |_| {
+                s.fetch_add(1, Ordering::SeqCst);
+                Outcome::Yielded
+            }));
+            started = true;
+        }
+        let mine = f.fetch_add(1, Ordering::SeqCst);
+        if mine < 1000 {
+            Outcome::Yielded
+        } else {
+            Outcome::Finished(Value::NIL)
+        }
+    });
+    let report = isolate::run(config(1), main);
+    assert_eq!(report.result, Ok(()));
+    let (a, b) = (first.load(Ordering::SeqCst), second.load(Ordering::SeqCst));
+    assert!(
+        b + 2 >= a,
+        "the other isolate got slices too: main {a}, other {b}"
+    );
+}
+
+#[test]
+fn messages_wake_parked_isolates_and_nothing_is_lost() {
+    for threads in [1, 2] {
+        let senders = 50;
+        let per_sender = 200;
+        let mut state: Option<(i64, i64)> = None;
+        let main = task(move |ctx| {
+            let (count, sum) = state.get_or_insert_with(|| {
+                let me = ctx.self_target();
+                for s in 0..senders {
+                    let me = me.clone();
+                    let mut sent = 0;
+                    ctx.spawn(task(move |ctx| {
+                        let m = Message::copy(&ctx.memory.heap, &[int(s * 1000 + sent)]).unwrap();
+                        ctx.send(&me, m).unwrap();
+                        sent += 1;
+                        if sent == per_sender {
+                            Outcome::Finished(Value::NIL)
+                        } else {
+                            Outcome::Yielded
+                        }
+                    }));
+                }
+                (0, 0)
+            });
+            while let Some(envelope) = ctx.try_receive() {
+                let Envelope::Message(m) = envelope else {
+                    unreachable!()
+                };
+                *sum += int_of(ctx, &m) % 1000;
+                *count += 1;
+            }
+            if *count == senders * per_sender {
+                let expected = senders * (per_sender * (per_sender - 1) / 2);
+                assert_eq!(*sum, expected);
+                Outcome::Finished(Value::NIL)
+            } else {
+                Outcome::Blocked(BlockReason::Receive)
+            }
+        });
+        let report = isolate::run(config(threads), main);
+        assert_eq!(report.result, Ok(()), "threads {threads}");
+        assert_eq!(
+            report.stats.total.messages_sent,
+            (senders * per_sender) as u64
+        );
+    }
+}
+
+#[test]
+fn a_lone_blocked_isolate_is_a_deadlock() {
+    let main = task(|_| Outcome::Blocked(BlockReason::Receive));
+    let report = isolate::run(config(2), main);
+    let failure = report.result.unwrap_err();
+    assert_eq!(
+        failure.message,
+        "deadlock: every isolate is blocked: isolate 1 waits in receive"
+    );
+}
+
+#[test]
+fn the_slice_limit_stops_a_run_that_never_ends() {
+    let main = task(|_| Outcome::Yielded);
+    let config = SchedulerConfig {
+        slice_limit: Some(100),
+        ..config(2)
+    };
+    let failure = isolate::run(config, main).result.unwrap_err();
+    assert_eq!(failure.message, "slice limit reached (100 slices)");
+}
