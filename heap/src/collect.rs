@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 
 use crate::heap::{FreeSlot, Heap};
 use crate::object::{self, ArrayObj, HandleObj, Kind, MapObj};
-use crate::page::{self, N_CLASSES, PagePtr};
+use crate::page::{self, PagePtr};
 use crate::value::Value;
 
 /// Which objects a sweep may free.
@@ -185,7 +185,7 @@ impl Heap {
     }
 
     fn free_list(&self, class: usize, needs_drop: bool) -> &Cell<*mut FreeSlot> {
-        &self.free[class + if needs_drop { N_CLASSES } else { 0 }]
+        &self.free[crate::heap::list_index(class, needs_drop)]
     }
 }
 

@@ -28,8 +28,11 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::object::{Header, Kind};
-use crate::page::{self, HeapId, MAX_SMALL_OBJECT, N_CLASSES, PagePtr, SIZE_CLASSES};
+use crate::array::{ArrayObj, INLINE_MAX};
+use crate::object::{HandleObj, Header, Kind, MapObj};
+use crate::page::{
+    self, HeapId, MAX_SMALL_OBJECT, N_CLASSES, N_DROP_CLASSES, PagePtr, SIZE_CLASSES,
+};
 use crate::stats::HeapStats;
 
 /// Why an allocation failed.
@@ -59,12 +62,16 @@ pub(crate) struct FreeSlot {
     pub next: *mut FreeSlot,
 }
 
-/// The never-used tail of a class's newest page: slots `[next, end)`.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Bump {
-    next: usize,
-    end: usize,
-}
+/// Allocation lists: one per class for plain objects, then one per class
+/// that objects with out-of-line storage can use.
+const N_LISTS: usize = N_CLASSES + N_DROP_CLASSES;
+
+const _: () = {
+    let largest = SIZE_CLASSES[N_DROP_CLASSES - 1];
+    assert!(ArrayObj::inline_size(INLINE_MAX) <= largest);
+    assert!(std::mem::size_of::<MapObj>() <= largest);
+    assert!(std::mem::size_of::<HandleObj>() <= largest);
+};
 
 static NEXT_HEAP_ID: AtomicU32 = AtomicU32::new(HeapId::FIRST_ISOLATE);
 
@@ -72,14 +79,25 @@ static NEXT_HEAP_ID: AtomicU32 = AtomicU32::new(HeapId::FIRST_ISOLATE);
 /// with out-of-line storage (kept on pages of their own, so sweeping a plain
 /// page never reads a dead object).
 #[inline]
-fn list_index(class: usize, needs_drop: bool) -> usize {
+pub(crate) fn list_index(class: usize, needs_drop: bool) -> usize {
+    debug_assert!(!needs_drop || class < N_DROP_CLASSES);
     class + if needs_drop { N_CLASSES } else { 0 }
+}
+
+/// The end of the slots of the page holding bump address `next` (which may
+/// be one past its last slot).
+#[inline]
+fn page_end(next: usize, class: usize) -> usize {
+    let page = (next - 1) & !(page::PAGE_SIZE - 1);
+    page + page::FIRST_SLOT + page::SLOTS_PER_PAGE[class] * SIZE_CLASSES[class]
 }
 
 pub struct Heap {
     pub(crate) id: HeapId,
-    pub(crate) free: [Cell<*mut FreeSlot>; 2 * N_CLASSES],
-    pub(crate) bump: [Cell<Bump>; 2 * N_CLASSES],
+    pub(crate) free: [Cell<*mut FreeSlot>; N_LISTS],
+    /// Next never-used slot of each list's newest page (0: none): the bump
+    /// region runs from it to the end of that page's slots.
+    pub(crate) bump: [Cell<usize>; N_LISTS],
     pub(crate) pages: RefCell<Vec<PagePtr>>,
     pub(crate) large: RefCell<Vec<PagePtr>>,
     /// Empty pages kept for reuse (at most a quarter of the live pages).
@@ -133,8 +151,8 @@ impl Heap {
     pub(crate) fn with_id(id: HeapId) -> Heap {
         Heap {
             id,
-            free: [const { Cell::new(std::ptr::null_mut()) }; 2 * N_CLASSES],
-            bump: [const { Cell::new(Bump { next: 0, end: 0 }) }; 2 * N_CLASSES],
+            free: [const { Cell::new(std::ptr::null_mut()) }; N_LISTS],
+            bump: [const { Cell::new(0) }; N_LISTS],
             pages: RefCell::new(Vec::new()),
             large: RefCell::new(Vec::new()),
             spare: RefCell::new(Vec::new()),
@@ -280,20 +298,19 @@ impl Heap {
     /// region is spent.
     #[inline]
     fn bump_slot(&self, index: usize, class: usize, needs_drop: bool) -> Result<usize, AllocError> {
-        let mut region = self.bump[index].get();
-        if region.next == region.end {
-            region = self.add_page(class, needs_drop)?;
-        }
-        self.bump[index].set(Bump {
-            next: region.next + SIZE_CLASSES[class],
-            end: region.end,
-        });
-        Ok(region.next)
+        let next = self.bump[index].get();
+        let addr = if next != 0 && next < page_end(next, class) {
+            next
+        } else {
+            self.add_page(class, needs_drop)?
+        };
+        self.bump[index].set(addr + SIZE_CLASSES[class]);
+        Ok(addr)
     }
 
-    /// Adds a page of `class` and returns its slots as a bump region.
+    /// Adds a page of `class` and returns its first slot.
     #[cold]
-    fn add_page(&self, class: usize, needs_drop: bool) -> Result<Bump, AllocError> {
+    fn add_page(&self, class: usize, needs_drop: bool) -> Result<usize, AllocError> {
         let page = match self.spare.borrow_mut().pop() {
             Some(spare) => {
                 spare.reinit(class, needs_drop);
@@ -304,19 +321,14 @@ impl Heap {
             }
         };
         self.pages.borrow_mut().push(page);
-        // SAFETY: the page is live and ours; `n_slots` was set by init/reinit.
-        let n = unsafe { (*page.header()).n_slots } as usize;
-        Ok(Bump {
-            next: page.slot_addr(0),
-            end: page.slot_addr(n),
-        })
+        Ok(page.slot_addr(0))
     }
 
     /// Forgets every bump region (their slots stay free in the bitmaps, and
     /// the sweep threads them onto the free lists).
     pub(crate) fn clear_bump_regions(&self) {
         for region in &self.bump {
-            region.set(Bump::default());
+            region.set(0);
         }
     }
 

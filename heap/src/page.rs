@@ -38,6 +38,21 @@ pub const SIZE_CLASSES: [usize; 20] = [
 ];
 pub const N_CLASSES: usize = SIZE_CLASSES.len();
 
+/// Classes that may hold objects with out-of-line storage (arrays, maps,
+/// handles): the largest such object is an array of 16 inline elements.
+pub const N_DROP_CLASSES: usize = 10;
+
+/// Slots in a small page of each class.
+pub(crate) const SLOTS_PER_PAGE: [usize; N_CLASSES] = {
+    let mut slots = [0; N_CLASSES];
+    let mut class = 0;
+    while class < N_CLASSES {
+        slots[class] = (PAGE_SIZE - FIRST_SLOT) / SIZE_CLASSES[class];
+        class += 1;
+    }
+    slots
+};
+
 /// Class index used in the header of a large page.
 pub const LARGE_CLASS: u8 = u8::MAX;
 

@@ -75,6 +75,9 @@ pub(crate) struct State<T: Task> {
     pub waiters: Vec<Arc<IsolateCell<T>>>,
     /// Deadline of the `receive` the isolate is blocked in, if it has one.
     pub deadline: Option<Instant>,
+    /// Some isolate monitors or waits for this one (or did, after its end):
+    /// its failure is not lost.
+    pub observed: bool,
 }
 
 /// One isolate, as every other isolate and the scheduler see it.
@@ -94,6 +97,7 @@ impl<T: Task> IsolateCell<T> {
                 monitors: Vec::new(),
                 waiters: Vec::new(),
                 deadline: None,
+                observed: false,
             }),
         }
     }

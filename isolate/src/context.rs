@@ -95,6 +95,7 @@ impl<'a, T: Task> Context<'a, T> {
     pub fn monitor(&mut self, target: &HandleTarget) -> Result<(), HandleError> {
         let cell = Self::cell_of(target)?;
         let mut state = cell.state.lock();
+        state.observed = true;
         let reason = match &state.status {
             Status::Done(Ok(_)) => "normal".to_string(),
             Status::Done(Err(message)) => message.clone(),
@@ -121,6 +122,7 @@ impl<'a, T: Task> Context<'a, T> {
             return Err(HandleError::SelfWait);
         }
         let mut state = cell.state.lock();
+        state.observed = true;
         if let Status::Done(outcome) = &state.status {
             return Ok(WaitState::Done(outcome.clone()));
         }

@@ -49,6 +49,10 @@ pub struct RunReport {
     /// slice limit otherwise.
     pub result: Result<(), Failure>,
     pub stats: RunStats,
+    /// Isolates that failed while nobody monitored or waited for them (not
+    /// even later), by id: their failures would be lost otherwise. At most
+    /// 100 are kept; `stats.isolates_failed` counts them all.
+    pub unobserved_failures: Vec<(u64, Failure)>,
 }
 
 /// Runs `main` as isolate 1 on `config.threads` worker threads until it
@@ -71,5 +75,10 @@ pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
     runtime.clear();
     let result = runtime.take_end().unwrap_or(Ok(()));
     let stats = *runtime.stats.lock();
-    RunReport { result, stats }
+    let unobserved_failures = runtime.unobserved_failures();
+    RunReport {
+        result,
+        stats,
+        unobserved_failures,
+    }
 }

@@ -96,11 +96,17 @@ pub(crate) struct Runtime<T: Task> {
     slices: AtomicU64,
     pub main_id: u64,
     end: Mutex<Option<Result<(), Failure>>>,
+    /// Isolates that failed (all but main), to report at the end of the run
+    /// those nobody monitored or waited for.
+    failures: Mutex<Vec<(Arc<IsolateCell<T>>, Failure)>>,
     pub stats: Mutex<RunStats>,
 }
 
 /// The id of the first (main) isolate.
 pub const MAIN_ID: u64 = 1;
+
+/// Failures kept for the end-of-run report (the rest are only counted).
+const MAX_REPORTED_FAILURES: usize = 100;
 
 impl<T: Task> Runtime<T> {
     pub fn new(config: SchedulerConfig, stealers: Vec<Stealer<Runnable<T>>>) -> Runtime<T> {
@@ -121,6 +127,7 @@ impl<T: Task> Runtime<T> {
             slices: AtomicU64::new(0),
             main_id: MAIN_ID,
             end: Mutex::new(None),
+            failures: Mutex::new(Vec::new()),
             stats: Mutex::new(RunStats::default()),
         }
     }
@@ -145,14 +152,25 @@ impl<T: Task> Runtime<T> {
         cell
     }
 
-    /// Queues a scheduled isolate (already counted in `active`).
+    /// Queues a scheduled isolate (already counted in `active`). A sleeping
+    /// worker is woken only when there is work to spare: an isolate in the
+    /// global queue, or a local queue holding more than the one its worker
+    /// takes next. So a yield, or a message that wakes one isolate, stays on
+    /// the worker that caused it (no cross-thread wake-up per message), while
+    /// a burst of spawns spreads over the workers.
     pub fn schedule(&self, r: Runnable<T>, local: Option<&Worker<Runnable<T>>>) {
-        match local {
-            Some(queue) => queue.push(r),
-            None => self.injector.push(r),
-        }
+        let surplus = match local {
+            Some(queue) => {
+                queue.push(r);
+                queue.len() > 1
+            }
+            None => {
+                self.injector.push(r);
+                true
+            }
+        };
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
+        if surplus && self.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = self.sleep_lock.lock();
             self.wake.notify_one();
         }
@@ -276,11 +294,11 @@ impl<T: Task> Runtime<T> {
             .map_err(|f| f.message.clone());
         let mut state = cell.state.lock();
         state.status = Status::Done(exit);
+        state.observed |= !state.monitors.is_empty() || !state.waiters.is_empty();
         state.mailbox.clear();
         let monitors = std::mem::take(&mut state.monitors);
         let waiters = std::mem::take(&mut state.waiters);
         drop(state);
-        let told = !monitors.is_empty() || !waiters.is_empty();
         let reason = match &outcome {
             Ok(_) => "normal".to_string(),
             Err(f) => f.message.clone(),
@@ -302,17 +320,11 @@ impl<T: Task> Runtime<T> {
             self.end(outcome.map(|_| ()));
             return;
         }
-        if let Err(failure) = &outcome
-            && !told
-        {
-            // Nobody will hear of this failure otherwise (as BEAM's error
-            // logger reports a crash of an unlinked process).
-            let mut report = format!("error in isolate {}: {}", cell.id, failure.message);
-            for line in &failure.trace {
-                report.push_str("\n  ");
-                report.push_str(line);
+        if let Err(failure) = outcome {
+            let mut failures = self.failures.lock();
+            if failures.len() < MAX_REPORTED_FAILURES {
+                failures.push((Arc::clone(cell), failure));
             }
-            eprintln!("{report}");
         }
         if self.active.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.check_deadlock();
@@ -372,6 +384,16 @@ impl<T: Task> Runtime<T> {
 
     pub fn take_end(&self) -> Option<Result<(), Failure>> {
         self.end.lock().take()
+    }
+
+    /// The failures nobody monitored or waited for, as `(isolate, failure)`.
+    pub fn unobserved_failures(&self) -> Vec<(u64, Failure)> {
+        let failures = std::mem::take(&mut *self.failures.lock());
+        failures
+            .into_iter()
+            .filter(|(cell, _)| !cell.state.lock().observed)
+            .map(|(cell, failure)| (cell.id, failure))
+            .collect()
     }
 
     /// Counts a slice; ends the run past the slice limit.

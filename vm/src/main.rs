@@ -150,6 +150,14 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         slice_limit: None,
     };
     let report = runner::run_module(module, args.args, Output::stdout(), &config)?;
+    for (id, failure) in &report.unobserved_failures {
+        let mut text = format!("error in isolate {id}: {}", failure.message);
+        for line in &failure.trace {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+        eprintln!("{text}");
+    }
     if args.stats {
         eprint!("{}", vm::stats::render(&report));
     }

@@ -56,5 +56,20 @@ pub fn render(report: &RunReport) -> String {
     for (name, main, all) in rows {
         let _ = writeln!(out, "  {name:<20} {main:>14} {all:>14}");
     }
+    if let Some(kib) = peak_rss_kib() {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>14}",
+            "peak rss (process)",
+            mib(kib * 1024)
+        );
+    }
     out
+}
+
+/// The process's peak resident set size (`VmHWM`), where Linux reports it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
