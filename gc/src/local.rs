@@ -8,7 +8,7 @@
 //! written. Marking uses an explicit stack, never Rust recursion, so a
 //! structure of any depth collects in bounded Rust stack.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use heap::{Heap, SweepMode, Value};
 
@@ -56,6 +56,29 @@ impl LocalCollector {
 
     pub fn is_stress(&self) -> bool {
         self.stress
+    }
+
+    /// Whether the policy lets this heap be collected alone.
+    pub fn local_collection(&self) -> bool {
+        self.policy.local_collection()
+    }
+
+    /// Takes note of a global collection this heap was part of (its sweep
+    /// `report`, and `pause` the time the isolate stood still), and sets the
+    /// heap's next trigger.
+    pub fn after_global(&mut self, heap: &Heap, report: &heap::SweepReport, pause: Duration) {
+        self.stats.global_collections += 1;
+        self.stats.global_pause += pause;
+        self.stats.last_live_bytes = report.live_bytes;
+        self.stats.freed_objects += report.freed_objects as u64;
+        self.stats.freed_bytes += report.freed_bytes as u64;
+        let outcome = LocalOutcome {
+            live_bytes: report.live_bytes,
+            freed_bytes: report.freed_bytes,
+            collections: self.stats.collections,
+        };
+        let next = self.policy.next_trigger(&outcome);
+        heap.set_trigger(if self.stress { 0 } else { next });
     }
 
     /// Collects `heap`: marks from `roots`, sweeps, and sets the next trigger.

@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 
 use crate::heap::{FreeSlot, Heap};
 use crate::object::{self, ArrayObj, HandleObj, Kind, MapObj};
-use crate::page::{self, PagePtr};
+use crate::page::{self, HeapId, PagePtr};
 use crate::value::Value;
 
 /// Which objects a sweep may free.
@@ -39,6 +39,9 @@ pub struct SweepReport {
     /// The heap's footprint after the sweep.
     pub live_bytes: usize,
     pub released_pages: usize,
+    /// Of `freed_bytes`, the bytes of shareable objects (a global sweep's
+    /// "dead but held until now").
+    pub freed_shareable_bytes: usize,
 }
 
 impl Heap {
@@ -73,21 +76,53 @@ impl Heap {
     /// Calls `f` on every value held by the object `v`; nothing for
     /// immediates and objects without fields.
     #[inline]
-    pub fn for_each_child(&self, v: Value, mut f: impl FnMut(Value)) {
-        if !v.is_ptr() {
-            return;
+    pub fn for_each_child(&self, v: Value, f: impl FnMut(Value)) {
+        trace(v, f)
+    }
+
+    /// Ends this heap's life: frees every non-shareable object at once and
+    /// hands the pages that still hold shareable objects to `global` (the
+    /// run's global owner), so that other isolates may keep reading them
+    /// until a global collection frees what is dead (DESIGN.md invariant 6).
+    /// Leaves this heap empty.
+    pub fn retire_into(&mut self, global: &mut Heap) {
+        debug_assert_eq!(
+            global.id,
+            HeapId::GLOBAL,
+            "hand-over goes to the global owner"
+        );
+        self.sweep(SweepMode::Local);
+        let pages = std::mem::take(self.pages.get_mut());
+        let large = std::mem::take(self.large.get_mut());
+        for &page in pages.iter().chain(&large) {
+            page.set_owner(global.id);
         }
-        // SAFETY: `v` is a live object (collector contract).
-        unsafe {
-            match object::header(v).kind {
-                Kind::Array => object::array(v).as_slice().iter().for_each(|&e| f(e)),
-                Kind::Map => object::map(v).map.iter().for_each(|(k, x)| {
-                    f(k);
-                    f(x)
-                }),
-                _ => {}
-            }
+        global.pages.get_mut().extend(pages);
+        global.large.get_mut().extend(large);
+        for page in self.spare.get_mut().drain(..) {
+            page.release();
         }
+        let (in_use, objects) = (self.in_use.get(), self.objects());
+        let add = |cell: &std::cell::Cell<usize>, n: usize| cell.set(cell.get() + n);
+        add(&global.in_use, in_use);
+        add(&global.swept_in_use, in_use);
+        add(&global.out_of_line, self.out_of_line.get());
+        add(&global.shareable_bytes, self.shareable_bytes.get());
+        add(&global.swept_objects, objects);
+        for cell in [
+            &self.in_use,
+            &self.swept_in_use,
+            &self.out_of_line,
+            &self.shareable_bytes,
+        ] {
+            cell.set(0);
+        }
+        self.swept_objects.set(0);
+        self.new_objects.set(0);
+        for list in &self.free {
+            list.set(std::ptr::null_mut());
+        }
+        self.clear_bump_regions();
     }
 
     /// True when `v` is an allocated object of this heap: for heap
@@ -116,7 +151,7 @@ impl Heap {
         let objects_before = self.objects();
         self.close_cycle();
         self.clear_bump_regions();
-        let mut dropped_out_of_line = 0;
+        let mut tally = Tally::default();
         let mut in_use = 0;
         let mut objects = 0;
 
@@ -124,7 +159,7 @@ impl Heap {
         let mut empty = Vec::new();
         pages.retain(|&page| {
             // SAFETY: our pages are live and only we touch their bitmaps.
-            let live = unsafe { sweep_page(page, mode, &mut dropped_out_of_line) };
+            let live = unsafe { sweep_page(page, mode, &mut tally) };
             if live == 0 {
                 empty.push(page);
                 return false;
@@ -148,7 +183,7 @@ impl Heap {
         let large = self.large.get_mut();
         large.retain(|&page| {
             // SAFETY: as above; a large page holds one plain object.
-            let live = unsafe { sweep_page(page, mode, &mut dropped_out_of_line) };
+            let live = unsafe { sweep_page(page, mode, &mut tally) };
             if live == 0 {
                 page.release();
                 report.released_pages += 1;
@@ -174,8 +209,10 @@ impl Heap {
         *self.pages.get_mut() = pages;
 
         self.in_use.set(in_use);
-        self.out_of_line
-            .set(self.out_of_line.get() - dropped_out_of_line);
+        self.out_of_line.set(self.out_of_line.get() - tally.dropped);
+        self.shareable_bytes
+            .set(self.shareable_bytes.get() - tally.shareable);
+        report.freed_shareable_bytes = tally.shareable;
         report.freed_objects = objects_before - objects;
         report.live_objects = objects;
         report.live_bytes = self.footprint();
@@ -189,6 +226,49 @@ impl Heap {
     }
 }
 
+/// Marks `v` for a global collection: an object of any heap but the literal
+/// space (literals are immortal). Returns true exactly when this call marked
+/// it, so that one thread traces it. Mark bits are set atomically, so any
+/// number of threads may mark at once; every isolate must be stopped.
+#[inline]
+pub fn mark_global(v: Value) -> bool {
+    if !v.is_ptr() {
+        return false;
+    }
+    let page = PagePtr::of(v.addr());
+    // SAFETY: `v` is a live object (collector contract), so its page is
+    // live; the mark word is atomic.
+    unsafe {
+        let header = page.header();
+        if (*header).owner.load(Ordering::Relaxed) == HeapId::LITERALS.0 {
+            return false;
+        }
+        let (w, b) = page::bit(page.granule(v.addr()));
+        (*header).mark[w].fetch_or(b, Ordering::Relaxed) & b == 0
+    }
+}
+
+/// Calls `f` on every value held by the object `v`, whatever heap owns it;
+/// nothing for immediates and objects without fields.
+#[inline]
+pub fn trace(v: Value, mut f: impl FnMut(Value)) {
+    if !v.is_ptr() {
+        return;
+    }
+    // SAFETY: `v` is a live object (collector contract); objects are not
+    // written while a collector traces them.
+    unsafe {
+        match object::header(v).kind {
+            Kind::Array => object::array(v).as_slice().iter().for_each(|&e| f(e)),
+            Kind::Map => object::map(v).map.iter().for_each(|(k, x)| {
+                f(k);
+                f(x)
+            }),
+            _ => {}
+        }
+    }
+}
+
 impl PagePtr {
     /// Slot size (the object size, for a large page).
     pub(crate) fn slot_size(self) -> usize {
@@ -197,16 +277,26 @@ impl PagePtr {
     }
 }
 
+/// What sweeping pages adds up.
+#[derive(Default)]
+struct Tally {
+    /// Out-of-line bytes dropped.
+    dropped: usize,
+    /// Bytes of shareable objects freed (slots and out-of-line storage).
+    shareable: usize,
+}
+
 /// Sweeps one page: frees its dead objects, clears its marks, and returns
-/// how many objects remain. Adds out-of-line bytes dropped to `dropped`.
+/// how many objects remain.
 ///
 /// # Safety
 /// The page must be live and owned by the caller's heap, with no marking in
 /// progress.
-unsafe fn sweep_page(page: PagePtr, mode: SweepMode, dropped: &mut usize) -> usize {
+unsafe fn sweep_page(page: PagePtr, mode: SweepMode, tally: &mut Tally) -> usize {
     // SAFETY: per the contract.
     unsafe {
         let h = page.header();
+        let slot_size = page.slot_size();
         let mut live = 0;
         for w in 0..(*h).alloc.len() {
             let alloc = (*h).alloc[w];
@@ -214,17 +304,22 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, dropped: &mut usize) -> usi
                 continue;
             }
             let marked = (*h).mark[w].swap(0, Ordering::Relaxed);
+            let shared = (*h).shareable[w];
             let keep = match mode {
-                SweepMode::Local => marked | (*h).shareable[w],
+                SweepMode::Local => marked | shared,
                 SweepMode::Global => marked,
             };
             let dead = alloc & !keep;
             if dead != 0 {
                 let mut bits = dead;
                 while bits != 0 {
-                    let g = w * 64 + bits.trailing_zeros() as usize;
+                    let bit = bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    free_object(page, page.addr() + g * page::GRANULE, dropped);
+                    let dropped = free_object(page, page.addr() + (w * 64 + bit) * page::GRANULE);
+                    tally.dropped += dropped;
+                    if shared & (1 << bit) != 0 {
+                        tally.shareable += slot_size + dropped;
+                    }
                 }
                 (*h).alloc[w] = alloc & keep;
                 (*h).shareable[w] &= keep;
@@ -236,22 +331,44 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, dropped: &mut usize) -> usi
 }
 
 /// Drops the out-of-line storage of the dead object at `addr` and poisons it
-/// (in debug builds) so that a use after free fails loudly.
+/// (in debug builds) so that a use after free fails loudly. Returns the
+/// out-of-line bytes dropped.
 ///
 /// # Safety
 /// `addr` must be an allocated object of `page` that nothing will use again.
-unsafe fn free_object(page: PagePtr, addr: usize, dropped: &mut usize) {
+unsafe fn free_object(page: PagePtr, addr: usize) -> usize {
     // SAFETY: per the contract.
     unsafe {
-        if (*page.header()).needs_drop {
-            *dropped += drop_object_storage(addr);
-        }
+        let dropped = if (*page.header()).needs_drop {
+            drop_object_storage(addr)
+        } else {
+            0
+        };
         if cfg!(debug_assertions) {
             let size = page.slot_size();
             std::ptr::write_bytes(addr as *mut u8, 0xdb, size);
         }
         (addr as *mut object::Header).write(object::Header::new(Kind::Free));
+        dropped
     }
+}
+
+/// Bytes an object takes: its slot (or large object) and its out-of-line
+/// storage.
+///
+/// # Safety
+/// `addr` must be a live object of `page`.
+pub(crate) unsafe fn object_bytes(page: PagePtr, addr: usize) -> usize {
+    let v = Value::from_addr(addr);
+    // SAFETY: per the contract.
+    let out_of_line = unsafe {
+        match object::header(v).kind {
+            Kind::Array => object::array(v).out_of_line_bytes(),
+            Kind::Map => object::map(v).map.heap_bytes(),
+            _ => 0,
+        }
+    };
+    page.slot_size() + out_of_line
 }
 
 /// Drops the out-of-line storage of the object at `addr`, returning its bytes.

@@ -113,6 +113,8 @@ pub struct Heap {
     /// objects allocated before the last sweep.
     pub(crate) earlier_bytes: Cell<u64>,
     pub(crate) earlier_objects: Cell<u64>,
+    /// Bytes of shareable objects held (see `HeapStats::shareable_bytes`).
+    pub(crate) shareable_bytes: Cell<usize>,
     /// Footprint at which the executor should collect at its next safepoint.
     trigger: Cell<usize>,
     /// Footprint past which allocation fails.
@@ -143,6 +145,13 @@ impl Default for Heap {
 }
 
 impl Heap {
+    /// The global owner of the pages dead isolates hand over (see
+    /// [`Heap::retire_into`]). It never allocates; only a global collection
+    /// frees what it holds.
+    pub fn new_global() -> Heap {
+        Heap::with_id(HeapId::GLOBAL)
+    }
+
     /// An empty heap with a fresh id; it holds no page until it allocates.
     pub fn new() -> Heap {
         Heap::with_id(HeapId(NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed)))
@@ -163,6 +172,7 @@ impl Heap {
             swept_in_use: Cell::new(0),
             earlier_bytes: Cell::new(0),
             earlier_objects: Cell::new(0),
+            shareable_bytes: Cell::new(0),
             trigger: Cell::new(usize::MAX),
             limit: Cell::new(usize::MAX),
             threshold: Cell::new(usize::MAX),
@@ -178,6 +188,12 @@ impl Heap {
     /// out-of-line storage of arrays and maps.
     pub fn footprint(&self) -> usize {
         self.in_use.get() + self.out_of_line.get()
+    }
+
+    /// Bytes of the shareable objects this heap holds (constant time; also
+    /// in [`Heap::stats`]).
+    pub fn shareable_bytes(&self) -> usize {
+        self.shareable_bytes.get()
     }
 
     /// True once the footprint has reached the trigger since the last
@@ -412,6 +428,7 @@ impl Heap {
             objects: self.objects(),
             allocated_bytes: self.earlier_bytes.get() + this_cycle as u64,
             allocated_objects: self.earlier_objects.get() + self.new_objects.get() as u64,
+            shareable_bytes: self.shareable_bytes.get(),
         }
     }
 }

@@ -133,10 +133,13 @@ impl Heap {
         // can be seen by another isolate.
         unsafe {
             let header = v.addr() as *mut object::Header;
+            let newly_shareable = shareable && (*header).flags & FLAG_SHAREABLE == 0;
             (*header).flags |= FLAG_FROZEN | if shareable { FLAG_SHAREABLE } else { 0 };
-            if shareable {
+            if newly_shareable {
                 let (w, b) = page::bit(page.granule(v.addr()));
                 (*page.header()).shareable[w] |= b;
+                let bytes = crate::collect::object_bytes(page, v.addr());
+                self.shareable_bytes.set(self.shareable_bytes.get() + bytes);
             }
         }
     }

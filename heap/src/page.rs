@@ -146,6 +146,14 @@ impl PagePtr {
         HeapId(unsafe { (*self.header()).owner.load(Ordering::Acquire) })
     }
 
+    /// Hands the page to `owner`. Other isolates may read the owner at the
+    /// same time (to tell foreign objects from their own): they see either
+    /// owner, and both are foreign to them.
+    pub fn set_owner(self, owner: HeapId) {
+        // SAFETY: as in `owner`.
+        unsafe { (*self.header()).owner.store(owner.0, Ordering::Release) }
+    }
+
     /// Allocates a page for slots of `class`, all free, owned by `owner`.
     /// Returns `None` when the system is out of memory.
     pub fn new_small(owner: HeapId, class: usize, needs_drop: bool) -> Option<PagePtr> {

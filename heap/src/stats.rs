@@ -24,4 +24,7 @@ pub struct HeapStats {
     /// out-of-line growth).
     pub allocated_bytes: u64,
     pub allocated_objects: u64,
+    /// Bytes of the shareable objects the heap holds (their slots and
+    /// out-of-line storage), live or not: only a global collection frees them.
+    pub shareable_bytes: usize,
 }

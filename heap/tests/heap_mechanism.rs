@@ -294,3 +294,79 @@ fn handles_compare_by_id_and_release_their_target_when_swept() {
         "dropping the heap drops a"
     );
 }
+
+/// Marks everything reachable from `roots` as a global collector would.
+fn mark_globally(roots: &[Value]) {
+    let mut stack: Vec<Value> = roots
+        .iter()
+        .copied()
+        .filter(|&r| heap::mark_global(r))
+        .collect();
+    while let Some(v) = stack.pop() {
+        heap::trace(v, |c| {
+            if heap::mark_global(c) {
+                stack.push(c)
+            }
+        });
+    }
+}
+
+#[test]
+fn a_retired_heap_hands_its_shareable_objects_to_the_global_owner() {
+    let mut heap = Heap::new();
+    let mut global = Heap::new_global();
+    let shared = heap.alloc_str("kept for the others").unwrap();
+    heap.set_frozen(shared, true);
+    let holder = heap.alloc_array(vec![shared, int(1)]).unwrap();
+    heap.set_frozen(holder, true);
+    let private = heap.alloc_str("dies with its isolate").unwrap();
+    let shareable_bytes = heap.stats().shareable_bytes;
+    assert!(shareable_bytes >= 64, "{shareable_bytes}");
+
+    heap.retire_into(&mut global);
+    let gone = heap.stats();
+    assert_eq!(
+        (gone.footprint, gone.pages, gone.shareable_bytes),
+        (0, 0, 0)
+    );
+    assert_eq!(global.owner_of(shared), Some(heap::HeapId::GLOBAL));
+    assert_eq!(global.str_of(shared), Some("kept for the others"));
+    assert!(global.is_allocated(holder) && !global.is_allocated(private));
+    assert_eq!(global.stats().shareable_bytes, shareable_bytes);
+    assert_eq!(global.stats().objects, 2);
+
+    // A global collection keeps what a root reaches ...
+    mark_globally(&[holder]);
+    let kept = global.sweep(SweepMode::Global);
+    assert_eq!(kept.freed_objects, 0);
+    assert_eq!(global.array_of(holder), Some(&[shared, int(1)][..]));
+    // ... and frees the rest, counting it as dead shareable memory.
+    let freed = global.sweep(SweepMode::Global);
+    assert_eq!(freed.freed_objects, 2);
+    assert_eq!(freed.freed_shareable_bytes, shareable_bytes);
+    assert_eq!(global.stats().shareable_bytes, 0);
+    assert_eq!(global.stats().pages, 0, "emptied pages are given back");
+}
+
+#[test]
+fn global_marking_crosses_heaps_but_skips_literals() {
+    let mut literals = LiteralSpace::new();
+    let lit = literals.alloc_str("literal").unwrap();
+    let mut a = Heap::new();
+    let mut b = Heap::new();
+    let shared_in_b = b.alloc_array(vec![lit]).unwrap();
+    b.set_frozen(shared_in_b, true);
+    let in_a = a.alloc_array(vec![shared_in_b]).unwrap();
+    let dead_in_b = b.alloc_str("unreachable").unwrap();
+    mark_globally(&[in_a]);
+    assert!(!heap::mark_global(lit), "literals are never marked");
+    a.sweep(SweepMode::Global);
+    let report = b.sweep(SweepMode::Global);
+    assert!(a.is_allocated(in_a) && b.is_allocated(shared_in_b));
+    assert!(!b.is_allocated(dead_in_b));
+    assert_eq!(report.freed_objects, 1);
+    assert_eq!(
+        b.str_of(b.array_of(shared_in_b).unwrap()[0]),
+        Some("literal")
+    );
+}

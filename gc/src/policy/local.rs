@@ -1,38 +1,87 @@
 //! The `local` policy: each isolate collects its own heap when its footprint
-//! reaches `max(min_heap, live × growth)`.
+//! reaches `max(min_heap, live × growth)`; the run stops for a global
+//! collection when the bytes made shareable since the last one exceed
+//! `max(global_min, survivors × global_factor)` (CRuby's rule, factor 2.0)
+//! or when dead isolates hold more than `dead_limit` bytes.
 //!
-//! Invariant: the trigger is never below `min_heap`, so a small heap does not
-//! collect over and over, and never below the live bytes, so a collection
-//! always leaves room to allocate.
+//! Invariant: the local trigger is never below `min_heap`, so a small heap
+//! does not collect over and over, and never below the live bytes, so a
+//! collection always leaves room to allocate.
 
 use crate::options::{OptionSpec, OptionType, OptionValues};
-use crate::policy::{LocalOutcome, Policy, PolicyInfo};
+use crate::policy::{GlobalFigures, LocalOutcome, Policy, PolicyInfo};
+
+/// The options both built-in policies share: the local trigger and the
+/// global collector's threads.
+pub(crate) const TRIGGER_OPTIONS: [OptionSpec; 3] = [
+    OptionSpec {
+        name: "min_heap",
+        ty: OptionType::Bytes,
+        default: "256K",
+        doc: "footprint below which an isolate's heap is never collected",
+    },
+    OptionSpec {
+        name: "growth",
+        ty: OptionType::Float {
+            min: 1.0,
+            max: 1000.0,
+        },
+        default: "2.0",
+        doc: "next trigger as a multiple of the bytes live after a collection",
+    },
+    OptionSpec {
+        name: "global_mark_threads",
+        ty: OptionType::Int { min: 0, max: 1024 },
+        default: "0",
+        doc: "threads marking and sweeping in a global collection (0: one per worker)",
+    },
+];
+
+/// `max(min_heap, live × growth)`, and above the live bytes.
+pub(crate) fn grown_trigger(min_heap: usize, growth: f64, live: usize) -> usize {
+    ((live as f64 * growth) as usize)
+        .max(min_heap)
+        .max(live + 1)
+}
 
 #[derive(Clone, Debug)]
 pub struct LocalPolicy {
     min_heap: usize,
     growth: f64,
+    mark_threads: usize,
+    global_min: usize,
+    global_factor: f64,
+    dead_limit: usize,
 }
 
 impl LocalPolicy {
     pub const INFO: PolicyInfo = PolicyInfo {
         name: "local",
-        doc: "per-isolate mark-sweep; next collection when the footprint reaches max(min_heap, live x growth)",
+        doc: "per-isolate mark-sweep (next at max(min_heap, live x growth)); a global collection when shareable bytes since the last pass max(global_min, survivors x global_factor) or dead isolates hold over dead_limit",
         options: &[
+            TRIGGER_OPTIONS[0],
+            TRIGGER_OPTIONS[1],
+            TRIGGER_OPTIONS[2],
             OptionSpec {
-                name: "min_heap",
+                name: "global_min",
                 ty: OptionType::Bytes,
-                default: "256K",
-                doc: "footprint below which an isolate never collects",
+                default: "8M",
+                doc: "shareable bytes made since the last global collection that always trigger one",
             },
             OptionSpec {
-                name: "growth",
+                name: "global_factor",
                 ty: OptionType::Float {
-                    min: 1.0,
+                    min: 0.0,
                     max: 1000.0,
                 },
                 default: "2.0",
-                doc: "next trigger as a multiple of the bytes live after a collection",
+                doc: "trigger a global collection when shareable bytes made exceed survivors x this",
+            },
+            OptionSpec {
+                name: "dead_limit",
+                ty: OptionType::Bytes,
+                default: "32M",
+                doc: "bytes held by dead isolates' shareable pages that trigger a global collection",
             },
         ],
         build: |values| Box::new(LocalPolicy::new(values)),
@@ -42,6 +91,10 @@ impl LocalPolicy {
         LocalPolicy {
             min_heap: values.bytes("min_heap"),
             growth: values.float("growth"),
+            mark_threads: values.int("global_mark_threads") as usize,
+            global_min: values.bytes("global_min"),
+            global_factor: values.float("global_factor"),
+            dead_limit: values.bytes("dead_limit"),
         }
     }
 }
@@ -52,8 +105,17 @@ impl Policy for LocalPolicy {
     }
 
     fn next_trigger(&mut self, outcome: &LocalOutcome) -> usize {
-        let grown = (outcome.live_bytes as f64 * self.growth) as usize;
-        grown.max(self.min_heap).max(outcome.live_bytes + 1)
+        grown_trigger(self.min_heap, self.growth, outcome.live_bytes)
+    }
+
+    fn wants_global(&mut self, f: &GlobalFigures) -> bool {
+        let limit = (f.shareable_survivors as f64 * self.global_factor) as usize;
+        f.shareable_since_global > limit.max(self.global_min)
+            || f.dead_isolate_bytes > self.dead_limit
+    }
+
+    fn global_threads(&self) -> usize {
+        self.mark_threads
     }
 }
 
@@ -81,6 +143,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(p.next_trigger(&big), 30 << 20);
+        assert!(p.local_collection());
     }
 
     #[test]
@@ -91,5 +154,34 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(p.next_trigger(&outcome), 5001);
+    }
+
+    #[test]
+    fn global_collection_when_shareables_double_or_dead_isolates_hold_too_much() {
+        let mut p = policy(&["global_min=1M", "global_factor=2", "dead_limit=4M"]);
+        let quiet = GlobalFigures {
+            shareable_since_global: 1 << 20,
+            ..Default::default()
+        };
+        assert!(!p.wants_global(&quiet), "at global_min exactly: not yet");
+        let over_min = GlobalFigures {
+            shareable_since_global: (1 << 20) + 1,
+            ..Default::default()
+        };
+        assert!(p.wants_global(&over_min));
+        let survivors = GlobalFigures {
+            shareable_since_global: 3 << 20,
+            shareable_survivors: 2 << 20,
+            ..Default::default()
+        };
+        assert!(
+            !p.wants_global(&survivors),
+            "3M made, 2M survivors x 2 = 4M: not yet"
+        );
+        let dead = GlobalFigures {
+            dead_isolate_bytes: (4 << 20) + 1,
+            ..Default::default()
+        };
+        assert!(p.wants_global(&dead));
     }
 }

@@ -9,12 +9,14 @@
 //! constant describing its name and options, plus one line in [`POLICIES`]
 //! (see `docs/policies.md`).
 
+mod global_only;
 mod local;
 
 use std::fmt;
 
 use crate::options::{OptionSpec, OptionValues};
 
+pub use global_only::GlobalOnlyPolicy;
 pub use local::LocalPolicy;
 
 /// What a local collection left behind, as the policy sees it.
@@ -28,14 +30,65 @@ pub struct LocalOutcome {
     pub collections: u64,
 }
 
-/// A collection policy.
+/// The run-wide figures a policy weighs to request a global collection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalFigures {
+    /// Bytes made shareable (by `freeze`) since the last global collection.
+    pub shareable_since_global: usize,
+    /// Shareable bytes that survived the last global collection.
+    pub shareable_survivors: usize,
+    /// Bytes held by dead isolates' pages (their shareable objects), live
+    /// or not, until a global collection.
+    pub dead_isolate_bytes: usize,
+}
+
+/// What a global collection left behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalOutcome {
+    /// Footprint of all heaps after the collection.
+    pub live_bytes: usize,
+    /// Shareable bytes alive after it.
+    pub shareable_live_bytes: usize,
+    /// Shareable bytes it freed: dead, but held until now.
+    pub freed_shareable_bytes: usize,
+    pub freed_bytes: usize,
+}
+
+/// A collection policy: when each isolate collects its heap, and when the
+/// whole run stops for a global collection.
+///
+/// Each isolate gets an instance for its local decisions (`initial_trigger`,
+/// `next_trigger`); the runtime keeps one more for the run-wide ones
+/// (`wants_global`, `after_global`).
 pub trait Policy: Send + fmt::Debug {
     /// The footprint (bytes) at which a fresh heap collects for the first time.
     fn initial_trigger(&self) -> usize;
 
-    /// Called after every local collection; returns the footprint at which
-    /// the next one should run.
+    /// Called after every collection of a heap (local, or its share of a
+    /// global one); returns the footprint at which the next should run.
     fn next_trigger(&mut self, outcome: &LocalOutcome) -> usize;
+
+    /// Whether an isolate may collect its heap alone. When false, a heap
+    /// reaching its trigger requests a global collection instead: every
+    /// collection stops all isolates and collects all heaps.
+    fn local_collection(&self) -> bool {
+        true
+    }
+
+    /// Asked whenever the run-wide figures grow: true requests a global
+    /// collection. (Programs may also request one with `gc_global()`.)
+    fn wants_global(&mut self, _figures: &GlobalFigures) -> bool {
+        false
+    }
+
+    /// Called after every global collection.
+    fn after_global(&mut self, _outcome: &GlobalOutcome) {}
+
+    /// Threads that mark and sweep in a global collection (0: one per
+    /// worker thread).
+    fn global_threads(&self) -> usize {
+        0
+    }
 }
 
 /// A policy's entry in the registry: its name, documentation and options.
@@ -49,7 +102,7 @@ pub struct PolicyInfo {
 }
 
 /// Every policy `--gc NAME` can select. Register a new policy here.
-pub static POLICIES: &[&PolicyInfo] = &[&LocalPolicy::INFO];
+pub static POLICIES: &[&PolicyInfo] = &[&LocalPolicy::INFO, &GlobalOnlyPolicy::INFO];
 
 /// The policy used when none is named.
 pub const DEFAULT_POLICY: &str = "local";
@@ -135,7 +188,7 @@ mod tests {
     fn unknown_names_and_bad_options_are_clear_errors() {
         assert_eq!(
             PolicySpec::parse("fancy", &[]).unwrap_err(),
-            "unknown GC policy 'fancy' (known: local)"
+            "unknown GC policy 'fancy' (known: local, global-only)"
         );
         assert_eq!(
             PolicySpec::parse("local", &["growth=0".into()]).unwrap_err(),

@@ -1,0 +1,206 @@
+//! The global collector against a shadow model: objects spread over several
+//! heaps, shareable ones referenced across heaps, random roots per heap.
+//! After a global collection every reachable object (whatever its heap) is
+//! intact and every unreachable one is freed, shareable objects included.
+
+use gc::{GlobalCollector, HeapRoots};
+use heap::{Heap, Value};
+use proptest::prelude::*;
+
+const HEAPS: usize = 3;
+
+/// One object of the model: which heap owns it and what it references.
+#[derive(Clone, Debug)]
+struct Obj {
+    heap: usize,
+    /// Shareable objects may be referenced from other heaps; they only
+    /// reference shareable objects themselves (the closure invariant).
+    shareable: bool,
+    edges: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct Scenario {
+    objects: Vec<Obj>,
+    roots: Vec<(usize, usize)>,
+    threads: usize,
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (2usize..80).prop_flat_map(|n| {
+        let obj = (
+            0..HEAPS,
+            any::<bool>(),
+            proptest::collection::vec(0..n, 0..4),
+        )
+            .prop_map(|(heap, shareable, edges)| Obj {
+                heap,
+                shareable,
+                edges,
+            });
+        (
+            proptest::collection::vec(obj, n),
+            proptest::collection::vec((0..HEAPS, 0..n), 0..6),
+            prop_oneof![Just(1usize), Just(4)],
+        )
+            .prop_map(|(objects, roots, threads)| Scenario {
+                objects: legal(objects),
+                roots,
+                threads,
+            })
+    })
+}
+
+/// Drops the edges the VM's invariants forbid: a shareable object points
+/// only to shareable ones, and a non-shareable object is referenced only
+/// from its own heap.
+fn legal(mut objects: Vec<Obj>) -> Vec<Obj> {
+    let snapshot = objects.clone();
+    for o in &mut objects {
+        o.edges.retain(|&t| {
+            let target = &snapshot[t];
+            if o.shareable {
+                target.shareable
+            } else {
+                target.shareable || target.heap == o.heap
+            }
+        });
+    }
+    objects
+}
+
+fn reachable(objects: &[Obj], roots: &[usize]) -> Vec<bool> {
+    let mut seen = vec![false; objects.len()];
+    let mut stack = roots.to_vec();
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut seen[i], true) {
+            stack.extend(objects[i].edges.iter().copied());
+        }
+    }
+    seen
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reachable_objects_survive_in_every_heap_and_the_rest_is_freed(sc in scenario()) {
+        let mut heaps: Vec<Heap> = (0..HEAPS).map(|_| Heap::new()).collect();
+        let mut global = Heap::new_global();
+        // Build: every object is an array; fill the edges, then freeze the
+        // shareable ones (children first is not needed: set_frozen is per object).
+        let values: Vec<Value> = sc.objects.iter()
+            .map(|o| heaps[o.heap].alloc_array(Vec::new()).unwrap())
+            .collect();
+        for (i, o) in sc.objects.iter().enumerate() {
+            for &t in &o.edges {
+                heaps[o.heap].array_push(values[i], values[t]).unwrap();
+            }
+        }
+        for (i, o) in sc.objects.iter().enumerate() {
+            if o.shareable {
+                heaps[o.heap].set_frozen(values[i], true);
+            }
+        }
+        let mut per_heap: Vec<Vec<Value>> = vec![Vec::new(); HEAPS];
+        for &(h, o) in &sc.roots {
+            // A heap may root its own objects and shareable ones only.
+            if sc.objects[o].heap == h || sc.objects[o].shareable {
+                per_heap[h].push(values[o]);
+            }
+        }
+        let rooted: Vec<usize> = sc.roots.iter()
+            .filter(|&&(h, o)| sc.objects[o].heap == h || sc.objects[o].shareable)
+            .map(|&(_, o)| o)
+            .collect();
+        let mut collector = GlobalCollector::new(sc.threads);
+        {
+            let mut parts: Vec<HeapRoots> = heaps.iter_mut().zip(per_heap)
+                .map(|(heap, roots)| HeapRoots { heap, roots })
+                .collect();
+            collector.collect(&mut parts, &mut global, &[]);
+        }
+        let live = reachable(&sc.objects, &rooted);
+        for (i, o) in sc.objects.iter().enumerate() {
+            let heap = &heaps[o.heap];
+            if live[i] {
+                prop_assert!(heap.is_allocated(values[i]), "reachable object {} was freed", i);
+                let want: Vec<Value> = o.edges.iter().map(|&t| values[t]).collect();
+                prop_assert_eq!(heap.array_of(values[i]), Some(&want[..]));
+                prop_assert_eq!(heap.is_shareable(values[i]), o.shareable);
+            } else {
+                prop_assert!(!heap.is_allocated(values[i]), "unreachable object {} survived", i);
+            }
+        }
+        let live_count = live.iter().filter(|&&l| l).count();
+        let counted: usize = heaps.iter().map(|h| h.stats().objects).sum();
+        prop_assert_eq!(counted, live_count);
+        prop_assert_eq!(collector.stats().collections, 1);
+    }
+}
+
+#[test]
+fn dead_isolates_shareables_live_until_unreachable() {
+    let mut dying = Heap::new();
+    let mut survivor = Heap::new();
+    let mut global = Heap::new_global();
+    let shared = dying
+        .alloc_str("frozen by an isolate that then ended")
+        .unwrap();
+    dying.set_frozen(shared, true);
+    let orphan = dying.alloc_str("frozen and forgotten").unwrap();
+    dying.set_frozen(orphan, true);
+    let holder = survivor.alloc_array(vec![shared]).unwrap();
+    dying.retire_into(&mut global);
+    assert_eq!(global.stats().objects, 2);
+
+    let mut collector = GlobalCollector::new(2);
+    let mut parts = vec![HeapRoots {
+        heap: &mut survivor,
+        roots: vec![holder],
+    }];
+    let (outcome, _) = collector.collect(&mut parts, &mut global, &[]);
+    assert!(
+        global.is_allocated(shared),
+        "still referenced by the survivor"
+    );
+    assert!(
+        !global.is_allocated(orphan),
+        "dead, freed by the global collection"
+    );
+    assert!(outcome.freed_shareable_bytes > 0);
+    assert_eq!(
+        global.str_of(shared),
+        Some("frozen by an isolate that then ended")
+    );
+
+    let mut parts = vec![HeapRoots {
+        heap: &mut survivor,
+        roots: vec![],
+    }];
+    collector.collect(&mut parts, &mut global, &[]);
+    assert_eq!(global.stats().objects, 0);
+    assert_eq!(collector.stats().collections, 2);
+    assert!(collector.stats().freed_shareable_bytes >= outcome.freed_shareable_bytes as u64);
+}
+
+#[test]
+fn a_deep_graph_is_marked_by_several_threads_without_recursion() {
+    let mut heap = Heap::new();
+    let mut global = Heap::new_global();
+    let mut list = Value::NIL;
+    for i in 0..300_000 {
+        list = heap
+            .alloc_array(vec![Value::int(i).unwrap(), list])
+            .unwrap();
+    }
+    let mut collector = GlobalCollector::new(4);
+    let mut parts = vec![HeapRoots {
+        heap: &mut heap,
+        roots: vec![list],
+    }];
+    let (outcome, reports) = collector.collect(&mut parts, &mut global, &[]);
+    assert_eq!(reports[0].freed_objects, 0);
+    assert_eq!(reports[0].live_objects, 300_000);
+    assert_eq!(outcome.freed_bytes, 0);
+}
