@@ -5,7 +5,24 @@
 //! when it is deeply frozen and shareable, or as a deep copy. This crate owns
 //! both sides of that boundary.
 //!
-//! # What it owns now: the deep copy ([`Message`])
+//! # The deep freeze ([`make_shareable`])
+//!
+//! [`make_shareable`] freezes the whole graph of a value in place and makes
+//! it shareable, or fails without changing anything (invariant 3,
+//! *Shareable closure*). It first discovers every object reachable from the
+//! value without passing through a shareable one, checking that each is owned
+//! by the freezing heap (a non-shareable object of another heap can exist
+//! only if containment was broken; it is reported as
+//! [`FreezeError::ForeignObject`]); only then does it set the flags, with
+//! `Heap::set_frozen`. Objects that are already shareable (the heap's own,
+//! literals, other isolates' frozen graphs) are neither traversed nor
+//! changed, so freezing a value twice costs one header read the second time.
+//! [`FreezeReport`] says how many objects became shareable and their bytes,
+//! exactly what `HeapStats::shareable_bytes` grew by. [`is_shareable`] is the
+//! test behind it: an immediate, or a shareable object. The freeze does not
+//! recurse, so a million-cell list freezes on any thread stack.
+//!
+//! # The deep copy ([`Message`])
 //!
 //! [`Message::copy`] copies values and everything reachable from them out of
 //! the sender's heap into a flat buffer owned by no heap; [`Message::decode`]
@@ -51,24 +68,25 @@
 //! | `measure`  | pass 1: discover the graph and size the buffer              |
 //! | `encode`   | pass 2: write the buffer, allocated once                    |
 //! | `decode`   | materialize a message in the receiver's heap                |
+//! | `freeze`   | the deep freeze and the shareability test                   |
+//!
+//! The freeze reuses `identity` for its visited set.
 //!
 //! # What comes later
 //!
-//! - `make_shareable`: the deep freeze that makes a graph shareable, or fails
-//!   without changing anything (invariant 3, *Shareable closure*);
-//! - the shareability test behind it (is every reachable object frozen or
-//!   freezable, and owned by the caller);
 //! - the hand-over of shareable objects to the global owner when an isolate
 //!   dies (invariant 6, *Dead isolates*).
 //!
-//! None of these exist yet; the copy relies only on the shareable flag that
-//! the heap already records.
+//! It does not exist here yet; the heap's `Heap::retire_into` is the
+//! mechanism it will drive.
 
 mod decode;
 mod encode;
+mod freeze;
 mod identity;
 mod measure;
 mod message;
 mod view;
 
+pub use freeze::{FreezeError, FreezeReport, is_shareable, make_shareable};
 pub use message::Message;
