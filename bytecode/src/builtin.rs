@@ -108,6 +108,12 @@ builtins! {
     Wait = 26, "wait", 1..=1;
     /// monitor(h): receive ["down", h, reason] when isolate h ends (reason "normal" or its error)
     Monitor = 27, "monitor", 1..=1;
+    /// freeze(v): deep-freeze v's graph in place, making it shareable by reference between isolates; returns v
+    Freeze = 28, "freeze", 1..=1;
+    /// is_shareable(v): true when v may be shared between isolates (an immediate or a frozen graph)
+    IsShareable = 29, "is_shareable", 1..=1;
+    /// gc_global(): stop every isolate and collect every heap now; returns nil
+    GcGlobal = 30, "gc_global", 0..=0;
 }
 
 #[cfg(test)]

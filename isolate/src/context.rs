@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_deque::Worker;
+use gc::Roots;
 use heap::HandleTarget;
 use shareable::Message;
 
 use crate::cell::{Envelope, ExitOutcome, IsolateCell, Status};
 use crate::executor::Task;
-use crate::memory::Memory;
+use crate::memory::{HeapLimitExceeded, Memory};
 use crate::runtime::{Runnable, Runtime};
 
 pub struct Context<'a, T: Task> {
@@ -45,6 +46,52 @@ impl<'a, T: Task> Context<'a, T> {
     /// This isolate's id.
     pub fn id(&self) -> u64 {
         self.cell.id
+    }
+
+    /// True when a global collection waits for this isolate to stop: it
+    /// should call [`Context::safepoint`] (and yield) soon.
+    #[inline]
+    pub fn stop_requested(&self) -> bool {
+        self.runtime.gc_requested()
+    }
+
+    /// At a safepoint (every value the executor still uses is in `roots`):
+    /// collects this isolate's heap if it is due — alone, or, when the
+    /// policy makes every collection global, by requesting a global one.
+    /// Returns true when the isolate must yield now, for a pending global
+    /// collection.
+    pub fn safepoint(&mut self, roots: &dyn Roots) -> Result<bool, HeapLimitExceeded> {
+        if self.runtime.gc_requested() {
+            return Ok(true);
+        }
+        if !self.memory.heap.gc_due() {
+            return Ok(false);
+        }
+        self.collect_now(roots)
+    }
+
+    /// Collects now (`gc()`): this heap alone, or everything when the policy
+    /// makes every collection global. Returns true when the isolate must
+    /// yield for the global collection.
+    pub fn collect_now(&mut self, roots: &dyn Roots) -> Result<bool, HeapLimitExceeded> {
+        if self.memory.local_collection() {
+            self.memory.collect(roots)?;
+            Ok(false)
+        } else {
+            self.runtime.request_global();
+            Ok(true)
+        }
+    }
+
+    /// Requests a global collection (`gc_global()`); the isolate must yield.
+    pub fn request_global(&mut self) {
+        self.runtime.request_global();
+    }
+
+    /// Reports `bytes` just made shareable (by a freeze): the policy may
+    /// request a global collection.
+    pub fn note_shareable(&mut self, bytes: usize) {
+        self.runtime.note_shareable(bytes);
     }
 
     /// A handle target for this isolate.

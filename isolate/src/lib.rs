@@ -24,6 +24,7 @@
 mod cell;
 mod context;
 mod executor;
+mod global;
 mod memory;
 mod runtime;
 mod stats;
@@ -34,7 +35,7 @@ pub use context::{Context, HandleError, WaitState};
 pub use executor::{Failure, Outcome, Task};
 pub use memory::{HeapLimitExceeded, Memory, MemoryConfig, MessageStats};
 pub use runtime::{MAIN_ID, SchedulerConfig};
-pub use stats::{IsolateFigures, RunStats};
+pub use stats::{IsolateFigures, IsolateRecord, MAX_RECORDS, RunStats};
 
 use crossbeam_deque::Worker;
 use runtime::Runtime;
@@ -74,7 +75,12 @@ pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
     });
     runtime.clear();
     let result = runtime.take_end().unwrap_or(Ok(()));
-    let stats = *runtime.stats.lock();
+    let mut stats = runtime.stats.lock().clone();
+    {
+        let global = runtime.global.lock();
+        stats.global = global.collector.stats().clone();
+        stats.dead_isolate_bytes = global.dead.footprint() as u64;
+    }
     let unobserved_failures = runtime.unobserved_failures();
     RunReport {
         result,

@@ -82,6 +82,16 @@ impl Memory {
         }
     }
 
+    /// Whether the policy lets this heap be collected alone.
+    pub fn local_collection(&self) -> bool {
+        self.collector.local_collection()
+    }
+
+    /// Takes note of a global collection this heap was swept by.
+    pub(crate) fn after_global(&mut self, report: &heap::SweepReport, pause: std::time::Duration) {
+        self.collector.after_global(&self.heap, report, pause);
+    }
+
     pub fn gc_stats(&self) -> &GcStats {
         self.collector.stats()
     }

@@ -23,6 +23,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::cell::{BlockReason, Core, Envelope, ExitOutcome, IsolateCell, Status};
 use crate::executor::{Failure, Task};
+use crate::global::{GlobalState, Stop};
 use crate::memory::{Memory, MemoryConfig};
 use crate::stats::RunStats;
 
@@ -96,6 +97,11 @@ pub(crate) struct Runtime<T: Task> {
     slices: AtomicU64,
     pub main_id: u64,
     end: Mutex<Option<Result<(), Failure>>>,
+    pub(crate) global: Mutex<GlobalState>,
+    gc_requested: AtomicBool,
+    requested_at: Mutex<Option<Instant>>,
+    stop: Mutex<Stop<T>>,
+    stop_done: Condvar,
     /// Isolates that failed (all but main), to report at the end of the run
     /// those nobody monitored or waited for.
     failures: Mutex<Vec<(Arc<IsolateCell<T>>, Failure)>>,
@@ -110,7 +116,13 @@ const MAX_REPORTED_FAILURES: usize = 100;
 
 impl<T: Task> Runtime<T> {
     pub fn new(config: SchedulerConfig, stealers: Vec<Stealer<Runnable<T>>>) -> Runtime<T> {
+        let global = GlobalState::new(config.memory.policy.instantiate(), stealers.len());
         Runtime {
+            global: Mutex::new(global),
+            gc_requested: AtomicBool::new(false),
+            requested_at: Mutex::new(None),
+            stop: Mutex::new(Stop::default()),
+            stop_done: Condvar::new(),
             config,
             injector: Injector::new(),
             stealers,
@@ -286,8 +298,22 @@ impl<T: Task> Runtime<T> {
     ) {
         self.stats
             .lock()
-            .add_isolate(&core.memory, outcome.is_err());
+            .add_isolate(cell.id, &core.memory, outcome.is_err());
+        let mut core = core;
+        let wants_collection = {
+            let mut global = self.global.lock();
+            core.memory.heap.retire_into(&mut global.dead);
+            if let Ok(result) = &outcome
+                && result.shared_refs().next().is_some()
+            {
+                global.results.push(Arc::downgrade(result));
+            }
+            global.wants_collection()
+        };
         drop(core);
+        if wants_collection {
+            self.request_global();
+        }
         let exit: ExitOutcome = outcome
             .as_ref()
             .map(Arc::clone)
@@ -380,6 +406,9 @@ impl<T: Task> Runtime<T> {
         self.shutdown.store(true, Ordering::SeqCst);
         let _guard = self.sleep_lock.lock();
         self.wake.notify_all();
+        drop(_guard);
+        let _stop = self.stop.lock();
+        self.stop_done.notify_all();
     }
 
     pub fn take_end(&self) -> Option<Result<(), Failure>> {
@@ -440,7 +469,10 @@ impl<T: Task> Runtime<T> {
     pub fn sleep(&self, epoch: u64, until: Option<Instant>) {
         let mut guard = self.sleep_lock.lock();
         self.sleepers.fetch_add(1, Ordering::SeqCst);
-        if self.epoch.load(Ordering::SeqCst) == epoch && !self.shutdown.load(Ordering::SeqCst) {
+        let idle = self.epoch.load(Ordering::SeqCst) == epoch
+            && !self.shutdown.load(Ordering::SeqCst)
+            && !self.gc_requested.load(Ordering::SeqCst);
+        if idle {
             match until {
                 Some(deadline) => {
                     self.wake.wait_until(&mut guard, deadline);
@@ -455,6 +487,78 @@ impl<T: Task> Runtime<T> {
         self.epoch.load(Ordering::SeqCst)
     }
 
+    /// True while a global collection is requested and not yet done: running
+    /// isolates should end their slice at their next safepoint.
+    pub fn gc_requested(&self) -> bool {
+        self.gc_requested.load(Ordering::Relaxed)
+    }
+
+    /// Requests a global collection; requests made before one ends are
+    /// served by it. Every worker stops at its next slice boundary.
+    pub fn request_global(&self) {
+        if self.gc_requested.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        *self.requested_at.lock() = Some(Instant::now());
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        let _guard = self.sleep_lock.lock();
+        self.wake.notify_all();
+    }
+
+    /// Adds `bytes` made shareable to the run-wide figures, requesting a
+    /// global collection if the policy wants one.
+    pub fn note_shareable(&self, bytes: usize) {
+        let wants = {
+            let mut global = self.global.lock();
+            global.shareable_since += bytes;
+            global.wants_collection()
+        };
+        if wants {
+            self.request_global();
+        }
+    }
+
+    /// The stop-the-world barrier, for a worker between slices: hands in its
+    /// queued isolates and waits until the collection is done. The last
+    /// worker to arrive runs the collection.
+    pub fn stop_for_collection(&self, local: &Worker<Runnable<T>>) {
+        let mut stop = self.stop.lock();
+        let generation = stop.generation;
+        while let Some(r) = local.pop() {
+            stop.runnables.push(r);
+        }
+        stop.arrived += 1;
+        if stop.arrived < self.stealers.len() {
+            while stop.generation == generation && !self.shutdown.load(Ordering::SeqCst) {
+                self.stop_done.wait(&mut stop);
+            }
+            return;
+        }
+        loop {
+            match self.injector.steal() {
+                Steal::Success(r) => stop.runnables.push(r),
+                Steal::Retry => continue,
+                Steal::Empty => break,
+            }
+        }
+        let requested_at = self.requested_at.lock().take().unwrap_or_else(Instant::now);
+        let mut runnables = std::mem::take(&mut stop.runnables);
+        self.collect_globally(&mut runnables, requested_at);
+        for r in runnables {
+            self.injector.push(r);
+        }
+        stop.arrived = 0;
+        stop.generation += 1;
+        self.gc_requested.store(false, Ordering::SeqCst);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.stop_done.notify_all();
+    }
+
+    /// The cells of every live isolate.
+    pub(crate) fn live_cells(&self) -> Vec<Arc<IsolateCell<T>>> {
+        self.registry.lock().values().cloned().collect()
+    }
+
     /// Drops every isolate still alive (their cores, mailboxes and queued
     /// work), breaking the reference cycles between isolates and handles.
     pub fn clear(&self) {
@@ -464,7 +568,7 @@ impl<T: Task> Runtime<T> {
         for cell in cells {
             let mut state = cell.state.lock();
             if let Status::Parked { core, .. } = &state.status {
-                stats.add_isolate(&core.memory, false);
+                stats.add_isolate(cell.id, &core.memory, false);
             }
             state.status = Status::Done(Err("stopped".into()));
             state.mailbox.clear();
@@ -474,7 +578,7 @@ impl<T: Task> Runtime<T> {
         self.timers.lock().clear();
         loop {
             match self.injector.steal() {
-                Steal::Success(r) => stats.add_isolate(&r.core.memory, false),
+                Steal::Success(r) => stats.add_isolate(r.cell.id, &r.core.memory, false),
                 Steal::Retry => continue,
                 Steal::Empty => break,
             }

@@ -19,6 +19,10 @@ use crate::runtime::{Runnable, Runtime};
 /// The loop of worker `me`.
 pub(crate) fn run_worker<T: Task>(runtime: &Runtime<T>, local: Worker<Runnable<T>>, me: usize) {
     while !runtime.shutdown.load(std::sync::atomic::Ordering::SeqCst) {
+        if runtime.gc_requested() {
+            runtime.stop_for_collection(&local);
+            continue;
+        }
         let epoch = runtime.epoch();
         if let Some(r) = runtime.find_work(&local, me) {
             run_slice(runtime, &local, r);
@@ -33,7 +37,7 @@ pub(crate) fn run_worker<T: Task>(runtime: &Runtime<T>, local: Worker<Runnable<T
     // Isolates still queued here are dropped with the run.
     let mut stats = runtime.stats.lock();
     while let Some(r) = local.pop() {
-        stats.add_isolate(&r.core.memory, false);
+        stats.add_isolate(r.cell.id, &r.core.memory, false);
     }
 }
 

@@ -70,6 +70,9 @@ struct RunArgs {
     /// Print collector and heap statistics on stderr when the program ends.
     #[arg(long)]
     stats: bool,
+    /// Write the statistics, per isolate and in total, as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    stats_json: Option<PathBuf>,
     /// The GC policy (see `vm policies`).
     #[arg(long, value_name = "NAME", default_value = gc::DEFAULT_POLICY)]
     gc: String,
@@ -149,7 +152,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         },
         slice_limit: None,
     };
-    let report = runner::run_module(module, args.args, Output::stdout(), &config)?;
+    let report = runner::run_module(module, args.args.clone(), Output::stdout(), &config)?;
     for (id, failure) in &report.unobserved_failures {
         let mut text = format!("error in isolate {id}: {}", failure.message);
         for line in &failure.trace {
@@ -159,7 +162,12 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         eprintln!("{text}");
     }
     if args.stats {
-        eprint!("{}", vm::stats::render(&report));
+        eprint!("{}", vm::stats::render(&report, &config));
+    }
+    if let Some(path) = &args.stats_json {
+        let text = serde_json::to_string_pretty(&vm::stats::to_json(&report, &config))
+            .expect("statistics serialize");
+        write(path, text.as_bytes())?;
     }
     match report.result {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -149,9 +149,12 @@ fn assert_refused(path: &Path, expect_in_message: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// `examples/fib.iv` compiled to bytecode.
+/// `examples/fib.iv` compiled to bytecode (into a file of its own: tests run
+/// in parallel).
 fn fib_bc() -> Vec<u8> {
-    let path = temp_path("fib.bc");
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = temp_path(&format!("fib{n}.bc"));
     let out = vm()
         .args(["compile", "fib.iv", "-o"])
         .arg(&path)

@@ -11,6 +11,7 @@
 mod collections;
 mod isolates;
 mod numbers;
+mod sharing;
 mod strings;
 mod system;
 
@@ -104,6 +105,9 @@ pub fn function(builtin: Builtin) -> BuiltinFn {
         Builtin::SelfHandle => plain!(isolates::self_handle),
         Builtin::Wait => isolates::wait,
         Builtin::Monitor => plain!(isolates::monitor),
+        Builtin::Freeze => plain!(sharing::freeze),
+        Builtin::IsShareable => plain!(sharing::is_shareable),
+        Builtin::GcGlobal => plain!(system::gc_placeholder),
     }
 }
 

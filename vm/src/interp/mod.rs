@@ -135,10 +135,15 @@ impl Interp {
 }
 
 impl Roots for Interp {
+    /// The registers of every frame, and the shareable objects the pending
+    /// spawn arguments reference (a global collection must keep them).
     fn for_each_root(&self, visit: &mut dyn FnMut(Value)) {
         self.stack[..self.roots_top()]
             .iter()
             .for_each(|&v| visit(v));
+        if let Some(start) = &self.start {
+            start.shared_refs().for_each(visit);
+        }
     }
 }
 

@@ -60,15 +60,19 @@ impl Task for Interp {
                     }
                 };
             }
-            // After an instruction that may have allocated, its result stored.
+            // After an instruction that may have allocated, its result stored:
+            // collect if due, or yield to a pending global collection.
             macro_rules! safepoint {
                 () => {
-                    if ctx.memory.heap.gc_due() {
+                    if ctx.memory.heap.gc_due() || ctx.stop_requested() {
                         save!();
-                        if ctx.memory.collect(&*self).is_err() {
-                            return Outcome::Failed(self.failure("heap limit exceeded".into()));
+                        match ctx.safepoint(&*self) {
+                            Ok(false) => continue 'frame,
+                            Ok(true) => return Outcome::Yielded,
+                            Err(_) => {
+                                return Outcome::Failed(self.failure("heap limit exceeded".into()));
+                            }
                         }
-                        continue 'frame;
                     }
                 };
             }
@@ -424,13 +428,24 @@ impl Task for Interp {
                         args,
                         nargs,
                     } => {
-                        if builtin == Builtin::Gc as u8 {
+                        if builtin == Builtin::Gc as u8 || builtin == Builtin::GcGlobal as u8 {
                             r[dst as usize] = Value::NIL;
                             save!();
-                            if ctx.memory.collect(&*self).is_err() {
-                                return Outcome::Failed(self.failure("heap limit exceeded".into()));
+                            let yields = if builtin == Builtin::GcGlobal as u8 {
+                                ctx.request_global();
+                                Ok(true)
+                            } else {
+                                ctx.collect_now(&*self)
+                            };
+                            match yields {
+                                Ok(false) => continue 'frame,
+                                Ok(true) => return Outcome::Yielded,
+                                Err(_) => {
+                                    return Outcome::Failed(
+                                        self.failure("heap limit exceeded".into()),
+                                    );
+                                }
                             }
-                            continue 'frame;
                         }
                         let f = builtins::function(Builtin::from_id(builtin).expect("verified"));
                         let args = &r[args as usize..args as usize + nargs as usize];
