@@ -196,3 +196,84 @@ fn the_slice_limit_stops_a_run_that_never_ends() {
     let failure = isolate::run(config, main).result.unwrap_err();
     assert_eq!(failure.message, "slice limit reached (100 slices)");
 }
+
+/// Counters shared by the isolates of one run of the test below.
+#[derive(Default)]
+struct Watch {
+    /// Slices running right now.
+    running: AtomicU64,
+    /// Calls of `for_each_root` made while a slice was running.
+    roots_while_running: AtomicU64,
+}
+
+type WatchedStep = dyn FnMut(&mut Context<'_, Watched>) -> Outcome + Send;
+
+/// A scripted task that counts its slices in flight.
+struct Watched(Arc<Watch>, Box<WatchedStep>);
+
+impl Roots for Watched {
+    /// These tasks never collect their heap alone, so only a global
+    /// collection asks for their roots: no slice may be running then.
+    fn for_each_root(&self, _: &mut dyn FnMut(Value)) {
+        if self.0.running.load(Ordering::SeqCst) != 0 {
+            self.0.roots_while_running.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Task for Watched {
+    fn run(&mut self, ctx: &mut Context<'_, Self>, _budget: u32) -> Outcome {
+        self.0.running.fetch_add(1, Ordering::SeqCst);
+        let outcome = (self.1)(ctx);
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+        outcome
+    }
+}
+
+#[test]
+fn global_collections_run_only_with_every_isolate_stopped_and_requests_collapse() {
+    for threads in [1, 2, 4] {
+        let watch = Arc::new(Watch::default());
+        let mut slices = 0;
+        let w = watch.clone();
+        let main = Watched(
+            watch.clone(),
+            Box::new(move |ctx| {
+                if slices == 0 {
+                    for _ in 0..3 {
+                        let mut n = 0;
+                        ctx.spawn(Watched(
+                            w.clone(),
+                            Box::new(move |_| {
+                                n += 1;
+                                if n < 200 {
+                                    Outcome::Yielded
+                                } else {
+                                    Outcome::Finished(Value::NIL)
+                                }
+                            }),
+                        ));
+                    }
+                }
+                slices += 1;
+                if slices <= 10 {
+                    // Three requests in one slice: one collection serves them.
+                    ctx.request_global();
+                    ctx.request_global();
+                    ctx.request_global();
+                    return Outcome::Yielded;
+                }
+                assert_eq!(ctx.memory.gc_stats().global_collections, 10);
+                Outcome::Finished(Value::NIL)
+            }),
+        );
+        let report = isolate::run(config(threads), main);
+        assert_eq!(report.result, Ok(()), "threads {threads}");
+        assert_eq!(report.stats.global.collections, 10, "threads {threads}");
+        assert_eq!(
+            watch.roots_while_running.load(Ordering::SeqCst),
+            0,
+            "threads {threads}"
+        );
+    }
+}

@@ -7,8 +7,9 @@
 //!   `NAME.flags` holds extra `vm run` flags.
 //!
 //! Every program runs as is and with `--gc-stress` (a collection at every
-//! safepoint after an allocation); the test programs also run on one and on
-//! two worker threads. Each must behave identically every time.
+//! safepoint after an allocation), and under the `global-only` policy (every
+//! collection global) with and without stress; the test programs also run
+//! on one and on two worker threads. Each must behave identically every time.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -113,6 +114,27 @@ fn test_programs_on_one_thread() {
 #[test]
 fn test_programs_on_two_threads() {
     check_all(&root().join("vm/tests/programs"), &["--threads", "2"]);
+}
+
+#[test]
+fn test_programs_under_the_global_only_policy() {
+    check_all(&root().join("vm/tests/programs"), &["--gc", "global-only"]);
+}
+
+#[test]
+fn test_programs_under_global_only_and_gc_stress() {
+    check_all(
+        &root().join("vm/tests/programs"),
+        &["--gc", "global-only", "--gc-stress"],
+    );
+}
+
+#[test]
+fn examples_under_global_only_and_gc_stress() {
+    check_all(
+        &root().join("examples"),
+        &["--gc", "global-only", "--gc-stress"],
+    );
 }
 
 #[test]

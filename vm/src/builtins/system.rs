@@ -48,10 +48,11 @@ pub fn gc_placeholder(_: &mut Ctx, _: &[Value]) -> Result<Value, String> {
 pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
     let gc = ctx.memory().gc_stats().clone();
     let hs = ctx.memory().heap_stats();
-    let figures: [(&str, u64); 11] = [
+    let figures: [(&str, u64); 13] = [
         ("collections", gc.collections),
         ("total_pause_ns", gc.total_pause.as_nanos() as u64),
         ("max_pause_ns", gc.max_pause.as_nanos() as u64),
+        ("global_collections", gc.global_collections),
         ("last_live_bytes", gc.last_live_bytes as u64),
         ("freed_bytes", gc.freed_bytes),
         ("freed_objects", gc.freed_objects),
@@ -60,6 +61,7 @@ pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
         ("footprint", hs.footprint as u64),
         ("heap_size", hs.heap_size as u64),
         ("objects", hs.objects as u64),
+        ("shareable_bytes", hs.shareable_bytes as u64),
     ];
     let map = ctx
         .heap_mut()

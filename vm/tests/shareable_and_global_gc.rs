@@ -1,0 +1,186 @@
+//! Shareable objects and global collections, checked through the figures a
+//! run reports (`--stats-json`): what travels by reference, what dead
+//! isolates leave behind, and when each policy collects globally.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+/// Runs `source` with `flags`, returns its stdout and its statistics.
+fn run(name: &str, source: &str, flags: &[&str]) -> (String, Json) {
+    let dir = std::env::temp_dir().join(format!("vm-shareable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let program: PathBuf = dir.join(format!("{name}.iv"));
+    let stats = dir.join(format!("{name}.json"));
+    std::fs::write(&program, source).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vm"))
+        .arg("run")
+        .args(flags)
+        .arg("--stats-json")
+        .arg(&stats)
+        .arg(&program)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Json = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    (String::from_utf8(out.stdout).unwrap(), json)
+}
+
+fn u64_at(json: &Json, path: &[&str]) -> u64 {
+    path.iter()
+        .fold(json, |j, k| &j[k])
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {path:?} in {json}"))
+}
+
+#[test]
+fn a_10_mb_frozen_array_sent_to_100_isolates_copies_nothing() {
+    let source = r#"
+fn reader(parent) {
+  let big = receive()
+  send(parent, len(big))
+}
+
+fn main() {
+  let big = range(1250000)
+  freeze(big)
+  let hs = []
+  for i in range(100) { push(hs, spawn(reader, self())) }
+  for h in hs { send(h, big) }
+  let total = 0
+  for h in hs { total = total + receive() }
+  print(total)
+}
+"#;
+    let (out, stats) = run("big_frozen", source, &[]);
+    assert_eq!(out, "125000000\n");
+    assert_eq!(u64_at(&stats, &["total", "messages_sent"]), 200);
+    // 100 spawn arguments (a handle each), 100 references to the array and
+    // 100 integer replies: tens of bytes each, against the gigabyte that
+    // copying the array would take.
+    let copied = u64_at(&stats, &["total", "bytes_copied"]);
+    assert!(
+        copied < 300 * 64,
+        "copied {copied} bytes for 10 MB sent 100 times"
+    );
+    assert!(u64_at(&stats, &["main", "shareable_bytes"]) >= 10_000_000);
+}
+
+#[test]
+fn a_dead_isolates_shareables_live_until_a_global_collection_frees_them() {
+    let source = r#"
+fn build(parent) {
+  let kept = freeze(range(100000))
+  freeze(range(50000))
+  send(parent, kept)
+}
+
+fn main() {
+  let h = spawn(build, self())
+  let kept = receive()
+  wait(h)
+  gc_global()
+  print(len(kept), kept[99999])
+}
+"#;
+    let (out, stats) = run("dead_owner", source, &[]);
+    assert_eq!(out, "100000 99999\n");
+    // The unreachable 50,000-element array was dead but held until the
+    // global collection; the reachable one survived it.
+    let freed = u64_at(&stats, &["global", "dead_shareable_bytes_freed"]);
+    assert!(freed >= 50_000 * 8, "freed {freed}");
+    assert!(freed < 100_000 * 8, "freed the live array too: {freed}");
+    assert!(u64_at(&stats, &["global", "shareable_live_bytes_after_last"]) >= 100_000 * 8);
+    assert_eq!(u64_at(&stats, &["global", "collections"]), 1);
+}
+
+#[test]
+fn the_local_policy_collects_globally_when_shareables_grow_past_its_threshold() {
+    let source = r#"
+fn main() {
+  for i in range(40) { freeze(range(10000)) }
+  print("done")
+}
+"#;
+    // 40 arrays of 80 KB made shareable: past global_min=1M several times.
+    let (_, stats) = run("shareable_growth", source, &["--gc-opt", "global_min=1M"]);
+    let globals = u64_at(&stats, &["global", "collections"]);
+    assert!((2..=4).contains(&globals), "{globals} global collections");
+    assert!(u64_at(&stats, &["global", "dead_shareable_bytes_freed"]) > 1 << 20);
+    let (_, quiet) = run("shareable_quiet", source, &["--gc-opt", "global_min=64M"]);
+    assert_eq!(u64_at(&quiet, &["global", "collections"]), 0);
+}
+
+#[test]
+fn the_local_policy_collects_globally_when_dead_isolates_hold_too_much() {
+    let source = r#"
+fn leave_garbage() {
+  freeze(range(20000))
+}
+
+fn main() {
+  for i in range(30) { wait(spawn(leave_garbage)) }
+  print("done")
+}
+"#;
+    // Each dead isolate hands over 160 KB of shareable garbage.
+    let flags = ["--gc-opt", "dead_limit=1M", "--gc-opt", "global_min=1G"];
+    let (_, stats) = run("dead_limit", source, &flags);
+    let globals = u64_at(&stats, &["global", "collections"]);
+    assert!(globals >= 3, "{globals} global collections");
+    assert!(u64_at(&stats, &["global", "dead_isolate_bytes_at_end"]) <= 2 << 20);
+}
+
+#[test]
+fn global_only_never_collects_locally() {
+    let source = r#"
+fn churn(n) {
+  let keep = 0
+  for i in range(n) { keep = keep + len([i, str(i)]) }
+  return keep
+}
+
+fn main() {
+  let hs = [spawn(churn, 50000), spawn(churn, 50000)]
+  print(churn(50000) + wait(hs[0]) + wait(hs[1]))
+}
+"#;
+    let (out, global) = run(
+        "global_only",
+        source,
+        &["--gc", "global-only", "--gc-opt", "min_heap=64K"],
+    );
+    assert_eq!(out, "300000\n");
+    assert_eq!(u64_at(&global, &["total", "local_collections"]), 0);
+    assert!(u64_at(&global, &["global", "collections"]) > 10);
+    assert_eq!(global["policy"]["name"], "global-only");
+    let (_, local) = run("local_only", source, &["--gc-opt", "min_heap=64K"]);
+    assert!(u64_at(&local, &["total", "local_collections"]) > 10);
+    assert_eq!(u64_at(&local, &["global", "collections"]), 0);
+    assert_eq!(local["policy"]["options"]["min_heap"], "65536");
+}
+
+#[test]
+fn stats_json_has_a_record_per_isolate() {
+    let source = r#"
+fn child(n) { return n }
+fn main() {
+  let total = 0
+  for i in range(5) { total = total + wait(spawn(child, i)) }
+  print(total)
+}
+"#;
+    let (_, stats) = run("records", source, &["--threads", "2"]);
+    assert_eq!(u64_at(&stats, &["isolates", "spawned"]), 6);
+    let records = stats["per_isolate"].as_array().unwrap();
+    assert_eq!(records.len(), 6);
+    let mut ids: Vec<u64> = records.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(stats["threads"], 2);
+}
