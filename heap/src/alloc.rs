@@ -6,7 +6,7 @@
 
 use crate::array::INLINE_MAX;
 use crate::heap::{AllocError, Heap, init_object};
-use crate::map::ValueMap;
+use crate::map::{self, ValueMap};
 use crate::object::{
     self, ArrayObj, FLAG_ASCII, FloatObj, FunctionObj, HandleObj, HandleTarget, Header, Kind,
     MapObj, StringObj,
@@ -103,23 +103,29 @@ impl Heap {
         Ok(Value::from_addr(ptr.as_ptr() as usize))
     }
 
-    /// An empty map with room for `capacity` entries.
+    /// An empty map with room for `capacity` entries: inline in the object
+    /// when small, out of line otherwise.
     pub fn alloc_map(&self, capacity: usize) -> Result<Value, AllocError> {
+        let fixed = std::mem::size_of::<MapObj>();
+        if capacity <= map::INLINE_MAX {
+            let ptr = self.alloc_object(Kind::Map, ValueMap::inline_size(fixed, capacity))?;
+            // SAFETY: fresh slot with room for the fixed part and `capacity`
+            // entries after it, header written; the slot never moves.
+            unsafe {
+                let obj = ptr.as_ptr() as *mut MapObj;
+                let slots = ptr.as_ptr().add(fixed);
+                ValueMap::init_inline(std::ptr::addr_of_mut!((*obj).map), slots, capacity);
+            }
+            return Ok(Value::from_addr(ptr.as_ptr() as usize));
+        }
         // Room for the entries (24 bytes each) and the index (4 per slot).
         self.check_limit(capacity.saturating_mul(32))?;
         let map = ValueMap::with_capacity(capacity);
         let bytes = map.heap_bytes();
-        let ptr = self.alloc_object(Kind::Map, std::mem::size_of::<MapObj>())?;
+        let ptr = self.alloc_object(Kind::Map, fixed)?;
+        let header = Header::new(Kind::Map);
         // SAFETY: fresh slot of the right size.
-        unsafe {
-            init_object(
-                ptr,
-                MapObj {
-                    header: Header::new(Kind::Map),
-                    map,
-                },
-            )
-        };
+        unsafe { init_object(ptr, MapObj { header, map }) };
         self.resize_out_of_line(0, bytes);
         Ok(Value::from_addr(ptr.as_ptr() as usize))
     }

@@ -385,11 +385,7 @@ unsafe fn drop_object_storage(addr: usize) -> usize {
                 std::ptr::drop_in_place(addr as *mut HandleObj);
                 0
             }
-            Kind::Map => {
-                let bytes = object::map(v).map.heap_bytes();
-                std::ptr::drop_in_place(addr as *mut MapObj);
-                bytes
-            }
+            Kind::Map => (*(addr as *mut MapObj)).map.release(),
             _ => 0,
         }
     }

@@ -69,7 +69,9 @@ const N_LISTS: usize = N_CLASSES + N_DROP_CLASSES;
 const _: () = {
     let largest = SIZE_CLASSES[N_DROP_CLASSES - 1];
     assert!(ArrayObj::inline_size(INLINE_MAX) <= largest);
-    assert!(std::mem::size_of::<MapObj>() <= largest);
+    let map =
+        crate::map::ValueMap::inline_size(std::mem::size_of::<MapObj>(), crate::map::INLINE_MAX);
+    assert!(map <= largest);
     assert!(std::mem::size_of::<HandleObj>() <= largest);
 };
 

@@ -1,10 +1,21 @@
 //! `ValueMap`: the insertion-ordered hash map behind map objects.
 //!
-//! Invariant: `entries` holds the pairs in insertion order; `index` is an
-//! open-addressing table (linear probing, power-of-two length, at most three
-//! quarters full) whose non-zero slots hold `entry position + 1`. Every key is
-//! hashable (see [`key_hash`]) and appears once. Both vectors are out-of-line
-//! storage that the owning heap counts in its accounting.
+//! Invariants:
+//! - The first `len` of the `cap` entry slots at `entries` hold the pairs in
+//!   insertion order; every key is hashable (see [`key_hash`]) and appears
+//!   once.
+//! - The slots are inline (they follow the map in its object's own slot,
+//!   sized when the map was made: no malloc for a map that never grows), or
+//!   an out-of-line buffer of exactly `cap` entries, owned by the map and
+//!   counted in its heap's out-of-line bytes.
+//! - While a map has at most `LINEAR_MAX` entries, `index` is empty and a
+//!   lookup scans the entries (comparing hashes first); beyond that `index`
+//!   is an open-addressing table (linear probing, power-of-two length, at
+//!   most three quarters full) whose non-zero slots hold `position + 1`.
+//!
+//! Small maps used as records (`{"id": 1, "name": "x"}`) are the common
+//! case: keeping them out of the process-wide allocator is what lets
+//! isolates allocate them in parallel without contending on `malloc`.
 
 use crate::hash;
 use crate::object::{self, Kind};
@@ -21,10 +32,39 @@ pub(crate) struct Entry {
     pub hash: u64,
 }
 
-#[derive(Debug, Default)]
+/// Most entries looked up by scanning, without an index.
+pub const LINEAR_MAX: usize = 8;
+
+/// Most entries a map is created with inline.
+pub const INLINE_MAX: usize = 8;
+
+#[derive(Debug)]
+#[repr(C)]
 pub struct ValueMap {
-    entries: Vec<Entry>,
+    len: usize,
+    cap: usize,
+    entries: *mut Entry,
+    inline: bool,
     index: Vec<u32>,
+}
+
+impl Default for ValueMap {
+    /// An empty map with no storage; it grows out of line.
+    fn default() -> Self {
+        ValueMap {
+            len: 0,
+            cap: 0,
+            entries: std::ptr::NonNull::dangling().as_ptr(),
+            inline: false,
+            index: Vec::new(),
+        }
+    }
+}
+
+impl Drop for ValueMap {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 /// The hash of a map key.
@@ -127,45 +167,85 @@ impl ValueMap {
         ValueMap::default()
     }
 
+    /// An empty map with out-of-line room for `n` entries.
     pub fn with_capacity(n: usize) -> ValueMap {
-        let mut map = ValueMap {
-            entries: Vec::with_capacity(n),
-            index: Vec::new(),
-        };
+        let mut map = ValueMap::default();
         if n > 0 {
+            map.move_out_of_line(n);
+        }
+        if n > LINEAR_MAX {
             map.index = vec![0; table_len_for(n)];
         }
         map
     }
 
+    /// Bytes of a map object holding `cap` entries inline after `fixed`
+    /// bytes (the object's fixed part, this struct included).
+    pub const fn inline_size(fixed: usize, cap: usize) -> usize {
+        fixed + cap * std::mem::size_of::<Entry>()
+    }
+
+    /// Writes a new, empty map at `this` whose `cap` entry slots are the
+    /// memory at `slots`.
+    ///
+    /// # Safety
+    /// `this` must be writable and `slots` must be room for `cap` entries
+    /// that lives, and stays in place, as long as the map (in practice: the
+    /// rest of the map object's own slot).
+    pub(crate) unsafe fn init_inline(this: *mut ValueMap, slots: *mut u8, cap: usize) {
+        let map = ValueMap {
+            len: 0,
+            cap,
+            entries: slots as *mut Entry,
+            inline: true,
+            index: Vec::new(),
+        };
+        // SAFETY: per the contract.
+        unsafe { this.write(map) }
+    }
+
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
+    }
+
+    fn slots(&self) -> &[Entry] {
+        // SAFETY: the first `len` slots are initialised (invariant).
+        unsafe { std::slice::from_raw_parts(self.entries, self.len) }
+    }
+
+    fn slots_mut(&mut self) -> &mut [Entry] {
+        // SAFETY: as in `slots`; `&mut self` makes the access unique.
+        unsafe { std::slice::from_raw_parts_mut(self.entries, self.len) }
     }
 
     /// Bytes of out-of-line storage (capacity, not length).
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * std::mem::size_of::<Entry>()
-            + self.index.capacity() * std::mem::size_of::<u32>()
+        let entries = if self.inline {
+            0
+        } else {
+            self.cap * std::mem::size_of::<Entry>()
+        };
+        entries + self.index.capacity() * std::mem::size_of::<u32>()
     }
 
-    /// True when inserting a new key would reallocate storage.
+    /// True when inserting a new key would allocate storage.
     pub fn will_grow(&self) -> bool {
-        self.entries.len() == self.entries.capacity()
-            || (self.entries.len() + 1) * 4 > self.index.len() * 3
+        let len = self.len + 1;
+        len > self.cap || (len > LINEAR_MAX && len * 4 > self.index.len() * 3)
     }
 
     /// The pair at insertion position `i`.
     pub fn entry_at(&self, i: usize) -> Option<(Value, Value)> {
-        self.entries.get(i).map(|e| (e.key, e.value))
+        self.slots().get(i).map(|e| (e.key, e.value))
     }
 
     /// The pairs in insertion order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (Value, Value)> + '_ {
-        self.entries.iter().map(|e| (e.key, e.value))
+        self.slots().iter().map(|e| (e.key, e.value))
     }
 
     /// Position of `key`'s entry.
@@ -173,8 +253,12 @@ impl ValueMap {
     /// # Safety
     /// `key` and every key in the map must be immediates or live objects.
     unsafe fn find(&self, key: Value, hash: u64) -> Option<usize> {
+        let entries = self.slots();
         if self.index.is_empty() {
-            return None;
+            // SAFETY: per the contract.
+            return entries
+                .iter()
+                .position(|e| e.hash == hash && unsafe { key_eq(e.key, key) });
         }
         let mask = self.index.len() - 1;
         let mut i = hash as usize & mask;
@@ -183,7 +267,7 @@ impl ValueMap {
             if slot == 0 {
                 return None;
             }
-            let e = &self.entries[slot as usize - 1];
+            let e = &entries[slot as usize - 1];
             // SAFETY: per the contract.
             if e.hash == hash && unsafe { key_eq(e.key, key) } {
                 return Some(slot as usize - 1);
@@ -200,7 +284,7 @@ impl ValueMap {
         // SAFETY: per the contract.
         unsafe {
             let hash = key_hash(key)?;
-            Ok(self.find(key, hash).map(|i| self.entries[i].value))
+            Ok(self.find(key, hash).map(|i| self.slots()[i].value))
         }
     }
 
@@ -210,26 +294,69 @@ impl ValueMap {
     /// As for `find`.
     pub(crate) unsafe fn insert(&mut self, key: Value, value: Value) -> Result<(), Unhashable> {
         // SAFETY: per the contract.
-        unsafe {
-            let hash = key_hash(key)?;
-            if let Some(i) = self.find(key, hash) {
-                self.entries[i].value = value;
-                return Ok(());
-            }
-            self.entries.push(Entry { key, value, hash });
+        let hash = unsafe { key_hash(key)? };
+        // SAFETY: per the contract.
+        if let Some(i) = unsafe { self.find(key, hash) } {
+            self.slots_mut()[i].value = value;
+            return Ok(());
         }
-        if self.entries.len() * 4 > self.index.len() * 3 {
-            self.rebuild_index(table_len_for(self.entries.len()));
+        if self.len == self.cap {
+            self.move_out_of_line((self.cap * 2).max(4));
+        }
+        // SAFETY: slot `len` is within the `cap` slots.
+        unsafe { self.entries.add(self.len).write(Entry { key, value, hash }) };
+        self.len += 1;
+        // Keep the index whenever there is one (a map made with room for
+        // many entries has it from the start); build it past LINEAR_MAX.
+        if self.index.is_empty() {
+            if self.len > LINEAR_MAX {
+                self.rebuild_index(table_len_for(self.len));
+            }
+        } else if self.len * 4 > self.index.len() * 3 {
+            self.rebuild_index(table_len_for(self.len));
         } else {
-            self.place(self.entries.len() - 1);
+            self.place(self.len - 1);
         }
         Ok(())
+    }
+
+    /// Moves the entries to an out-of-line buffer of `cap` slots.
+    fn move_out_of_line(&mut self, cap: usize) {
+        let mut buffer: Vec<Entry> = Vec::with_capacity(cap);
+        buffer.extend_from_slice(self.slots());
+        self.free_entries();
+        let mut buffer = std::mem::ManuallyDrop::new(buffer);
+        self.cap = buffer.capacity();
+        self.entries = buffer.as_mut_ptr();
+        self.inline = false;
+    }
+
+    /// Frees an out-of-line entry buffer; the entries must be moved first.
+    fn free_entries(&mut self) {
+        if !self.inline {
+            // SAFETY: an out-of-line buffer came from a `Vec<Entry>` of
+            // exactly `cap` slots (invariant); entries need no drop.
+            unsafe { drop(Vec::from_raw_parts(self.entries, 0, self.cap)) };
+        }
+    }
+
+    /// Frees every out-of-line storage and empties the map; returns the
+    /// bytes freed. The map stays valid (and empty).
+    pub(crate) fn release(&mut self) -> usize {
+        let bytes = self.heap_bytes();
+        self.free_entries();
+        self.index = Vec::new();
+        self.len = 0;
+        self.cap = 0;
+        self.entries = std::ptr::NonNull::dangling().as_ptr();
+        self.inline = false;
+        bytes
     }
 
     fn rebuild_index(&mut self, len: usize) {
         self.index.clear();
         self.index.resize(len, 0);
-        for pos in 0..self.entries.len() {
+        for pos in 0..self.len {
             self.place(pos);
         }
     }
@@ -237,7 +364,7 @@ impl ValueMap {
     /// Puts entry `pos` into the index (which has room).
     fn place(&mut self, pos: usize) {
         let mask = self.index.len() - 1;
-        let mut i = self.entries[pos].hash as usize & mask;
+        let mut i = self.slots()[pos].hash as usize & mask;
         while self.index[i] != 0 {
             i = (i + 1) & mask;
         }
@@ -247,7 +374,7 @@ impl ValueMap {
 
 /// Index length for `n` entries: a power of two at most three quarters full.
 fn table_len_for(n: usize) -> usize {
-    (n * 4 / 3 + 1).next_power_of_two().max(8)
+    (n * 4 / 3 + 1).next_power_of_two().max(16)
 }
 
 #[cfg(test)]
@@ -283,6 +410,41 @@ mod tests {
             m.insert(Value::flonum(2.0).unwrap(), Value::FALSE).unwrap();
             assert_eq!(m.len(), 1);
             assert_eq!(m.get(int(2)).unwrap(), Some(Value::FALSE));
+        }
+    }
+
+    #[test]
+    fn a_map_made_with_room_finds_its_first_entries() {
+        let mut m = ValueMap::with_capacity(20);
+        // SAFETY: immediates only.
+        unsafe {
+            for k in 0..20 {
+                m.insert(int(k), int(-k)).unwrap();
+                for j in 0..=k {
+                    assert_eq!(
+                        m.get(int(j)).unwrap(),
+                        Some(int(-j)),
+                        "key {j} after {k} inserts"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_maps_scan_and_large_ones_index() {
+        let mut m = ValueMap::new();
+        // SAFETY: immediates only.
+        unsafe {
+            for k in 0..LINEAR_MAX as i64 {
+                m.insert(int(k), int(k)).unwrap();
+            }
+            assert!(m.index.is_empty());
+            m.insert(int(100), int(100)).unwrap();
+            assert!(!m.index.is_empty());
+            for k in (0..LINEAR_MAX as i64).chain([100]) {
+                assert_eq!(m.get(int(k)).unwrap(), Some(int(k)));
+            }
         }
     }
 

@@ -15,12 +15,12 @@
 //! | Function | 16    | function index in `aux32`                          |
 //! | String   | 24+n  | byte length, hash, then the UTF-8 bytes inline     |
 //! | Array    | 32+8n | length, capacity, pointer; up to 16 elements inline |
-//! | Map      | 56    | out-of-line [`ValueMap`] (entries and index)       |
+//! | Map      | 64+24n| [`ValueMap`]: up to 8 entries inline, then out of line |
 //! | Handle   | 32    | isolate id, reference-counted isolate record       |
 //!
 //! Strings are immutable, so their bytes live inline and need no drop. Arrays
 //! start with their elements inline and move them out of line when they grow
-//! (see `array`); maps keep their storage out of line. Out-of-line storage is
+//! (see `array`); so do maps (see `map`). Out-of-line storage is
 //! counted in the heap's accounting and freed by the sweeper.
 
 use crate::map::ValueMap;

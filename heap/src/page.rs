@@ -39,8 +39,8 @@ pub const SIZE_CLASSES: [usize; 20] = [
 pub const N_CLASSES: usize = SIZE_CLASSES.len();
 
 /// Classes that may hold objects with out-of-line storage (arrays, maps,
-/// handles): the largest such object is an array of 16 inline elements.
-pub const N_DROP_CLASSES: usize = 10;
+/// handles): the largest such object is a map of 8 inline entries.
+pub const N_DROP_CLASSES: usize = 12;
 
 /// Slots in a small page of each class.
 pub(crate) const SLOTS_PER_PAGE: [usize; N_CLASSES] = {
