@@ -16,7 +16,8 @@
 //! Work distribution: each root set starts as one task; a marking stack that
 //! grows past `SPLIT` gives half of itself to a new task, so one isolate's
 //! large graph still spreads over the threads. `rayon` provides the
-//! work-stealing pool and scoped tasks this needs.
+//! work-stealing pool and scoped tasks this needs. Collections of less than
+//! `PARALLEL_BYTES` in all run on the calling thread instead.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,10 @@ use crate::policy::GlobalOutcome;
 
 /// Marking stacks longer than this give half their work away.
 const SPLIT: usize = 4096;
+
+/// Below this many bytes in all heaps, a collection runs on the calling
+/// thread: starting the pool's threads would cost more than it saves.
+const PARALLEL_BYTES: usize = 4 << 20;
 
 /// What the global collector has done so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,33 +108,51 @@ impl GlobalCollector {
         extra_roots: &[Value],
     ) -> (GlobalOutcome, Vec<SweepReport>) {
         let start = Instant::now();
+        let work: usize =
+            isolates.iter().map(|i| i.heap.footprint()).sum::<usize>() + global.footprint();
         let root_sets: Vec<&[Value]> = isolates
             .iter()
             .map(|i| &i.roots[..])
             .chain([extra_roots])
             .collect();
-        self.pool.install(|| {
-            rayon::scope(|scope| {
+        let reports: Vec<SweepReport> =
+            if work < PARALLEL_BYTES || self.pool.current_num_threads() == 1 {
+                // Waking the pool costs more than a small collection: do it here.
+                let mut stack: Vec<Value> = Vec::new();
                 for set in root_sets {
-                    scope.spawn(move |scope| {
-                        let stack = set
-                            .iter()
-                            .copied()
-                            .filter(|&r| heap::mark_global(r))
-                            .collect();
-                        mark(scope, stack);
-                    });
+                    stack.extend(set.iter().copied().filter(|&r| heap::mark_global(r)));
+                    mark_serially(&mut stack);
                 }
-            })
-        });
-        let reports: Vec<SweepReport> = self.pool.install(|| {
-            let mut reports: Vec<SweepReport> = isolates
-                .par_iter_mut()
-                .map(|i| i.heap.sweep(SweepMode::Global))
-                .collect();
-            reports.push(global.sweep(SweepMode::Global));
-            reports
-        });
+                let mut reports: Vec<SweepReport> = isolates
+                    .iter_mut()
+                    .map(|i| i.heap.sweep(SweepMode::Global))
+                    .collect();
+                reports.push(global.sweep(SweepMode::Global));
+                reports
+            } else {
+                self.pool.install(|| {
+                    rayon::scope(|scope| {
+                        for set in root_sets {
+                            scope.spawn(move |scope| {
+                                let stack = set
+                                    .iter()
+                                    .copied()
+                                    .filter(|&r| heap::mark_global(r))
+                                    .collect();
+                                mark(scope, stack);
+                            });
+                        }
+                    })
+                });
+                self.pool.install(|| {
+                    let mut reports: Vec<SweepReport> = isolates
+                        .par_iter_mut()
+                        .map(|i| i.heap.sweep(SweepMode::Global))
+                        .collect();
+                    reports.push(global.sweep(SweepMode::Global));
+                    reports
+                })
+            };
         let mut reports = reports;
         let global_report = reports.pop().expect("the global owner's report");
         let mut outcome = GlobalOutcome::default();
@@ -148,6 +171,18 @@ impl GlobalCollector {
         self.stats.freed_shareable_bytes += outcome.freed_shareable_bytes as u64;
         self.stats.last = outcome;
         (outcome, reports)
+    }
+}
+
+/// Traces everything reachable from the (already marked) values of `stack`
+/// on the calling thread.
+fn mark_serially(stack: &mut Vec<Value>) {
+    while let Some(v) = stack.pop() {
+        heap::trace(v, |child| {
+            if heap::mark_global(child) {
+                stack.push(child);
+            }
+        });
     }
 }
 

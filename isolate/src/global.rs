@@ -74,6 +74,8 @@ impl GlobalState {
 pub(crate) struct Stop<T: Task> {
     /// Workers that have stopped.
     pub arrived: usize,
+    /// Workers asleep (they run no isolate, so they count as stopped).
+    pub asleep: usize,
     /// Bumped when a collection ends: stopped workers wait for it to change.
     pub generation: u64,
     /// The runnable isolates the stopped workers handed in.
@@ -84,6 +86,7 @@ impl<T: Task> Default for Stop<T> {
     fn default() -> Self {
         Stop {
             arrived: 0,
+            asleep: 0,
             generation: 0,
             runnables: Vec::new(),
         }

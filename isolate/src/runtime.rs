@@ -466,21 +466,36 @@ impl<T: Task> Runtime<T> {
 
     /// Sleeps until work may be available, the next timer is due, or the
     /// run ends. `epoch` is the value read before the last search for work.
+    ///
+    /// A sleeping worker runs no isolate, so a global collection does not
+    /// wait for it: it counts as stopped (`Stop::asleep`) from before it
+    /// sleeps until it is awake again, and waking while a collection runs
+    /// waits for that collection to end.
     pub fn sleep(&self, epoch: u64, until: Option<Instant>) {
-        let mut guard = self.sleep_lock.lock();
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
-        let idle = self.epoch.load(Ordering::SeqCst) == epoch
-            && !self.shutdown.load(Ordering::SeqCst)
-            && !self.gc_requested.load(Ordering::SeqCst);
-        if idle {
-            match until {
-                Some(deadline) => {
-                    self.wake.wait_until(&mut guard, deadline);
-                }
-                None => self.wake.wait(&mut guard),
+        {
+            let mut stop = self.stop.lock();
+            if self.gc_requested.load(Ordering::SeqCst) {
+                // Join the barrier instead (the loop does, next).
+                return;
             }
+            stop.asleep += 1;
         }
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        {
+            let mut guard = self.sleep_lock.lock();
+            self.sleepers.fetch_add(1, Ordering::SeqCst);
+            let idle =
+                self.epoch.load(Ordering::SeqCst) == epoch && !self.shutdown.load(Ordering::SeqCst);
+            if idle {
+                match until {
+                    Some(deadline) => {
+                        self.wake.wait_until(&mut guard, deadline);
+                    }
+                    None => self.wake.wait(&mut guard),
+                }
+            }
+            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.stop.lock().asleep -= 1;
     }
 
     pub fn epoch(&self) -> u64 {
@@ -500,9 +515,7 @@ impl<T: Task> Runtime<T> {
             return;
         }
         *self.requested_at.lock() = Some(Instant::now());
-        self.epoch.fetch_add(1, Ordering::SeqCst);
-        let _guard = self.sleep_lock.lock();
-        self.wake.notify_all();
+        // Sleeping workers need not wake: they count as stopped.
     }
 
     /// Adds `bytes` made shareable to the run-wide figures, requesting a
@@ -528,7 +541,7 @@ impl<T: Task> Runtime<T> {
             stop.runnables.push(r);
         }
         stop.arrived += 1;
-        if stop.arrived < self.stealers.len() {
+        if stop.arrived + stop.asleep < self.stealers.len() {
             while stop.generation == generation && !self.shutdown.load(Ordering::SeqCst) {
                 self.stop_done.wait(&mut stop);
             }
@@ -544,8 +557,14 @@ impl<T: Task> Runtime<T> {
         let requested_at = self.requested_at.lock().take().unwrap_or_else(Instant::now);
         let mut runnables = std::mem::take(&mut stop.runnables);
         self.collect_globally(&mut runnables, requested_at);
+        let spare = runnables.len() > stop.arrived;
         for r in runnables {
             self.injector.push(r);
+        }
+        if spare {
+            // More isolates than awake workers: wake the sleeping ones.
+            let _guard = self.sleep_lock.lock();
+            self.wake.notify_all();
         }
         stop.arrived = 0;
         stop.generation += 1;
