@@ -114,6 +114,8 @@ builtins! {
     IsShareable = 29, "is_shareable", 1..=1;
     /// gc_global(): stop every isolate and collect every heap now; returns nil
     GcGlobal = 30, "gc_global", 0..=0;
+    /// matches(s, pattern): the array of the non-overlapping matches of the regular expression pattern in s
+    Matches = 31, "matches", 2..=2;
 }
 
 #[cfg(test)]

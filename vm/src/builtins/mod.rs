@@ -108,6 +108,7 @@ pub fn function(builtin: Builtin) -> BuiltinFn {
         Builtin::Freeze => plain!(sharing::freeze),
         Builtin::IsShareable => plain!(sharing::is_shareable),
         Builtin::GcGlobal => plain!(system::gc_placeholder),
+        Builtin::Matches => plain!(strings::matches),
     }
 }
 

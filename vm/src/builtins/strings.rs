@@ -1,7 +1,10 @@
-//! Builtins on strings: `str`, `split`, `join`, `find`, `chars`.
+//! Builtins on strings: `str`, `split`, `join`, `find`, `chars`, `matches`.
 //!
 //! Invariant: positions are in characters, not bytes, so programs never see
-//! UTF-8 encoding; ASCII strings take byte-indexed fast paths.
+//! UTF-8 encoding; ASCII strings take byte-indexed fast paths. `matches`
+//! runs a native regular-expression matcher (the `regex` crate: linear time,
+//! no backtracking blow-ups on hostile patterns) and allocates its results
+//! in the calling isolate's heap.
 
 use heap::Value;
 
@@ -75,4 +78,41 @@ pub fn chars(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
         .collect();
     heap.alloc_array(chars.map_err(alloc_error)?)
         .map_err(alloc_error)
+}
+
+/// Most compiled patterns a worker thread keeps.
+const PATTERN_CACHE: usize = 64;
+
+thread_local! {
+    /// Compiled patterns, per worker thread: isolates never contend on it.
+    static PATTERNS: std::cell::RefCell<Vec<(String, regex::Regex)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `pattern` compiled, from this thread's cache when it was seen before.
+fn compiled(pattern: &str) -> Result<regex::Regex, String> {
+    PATTERNS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, re)) = cache.iter().find(|(p, _)| p == pattern) {
+            return Ok(re.clone());
+        }
+        let re = regex::Regex::new(pattern).map_err(|e| {
+            let text = e.to_string();
+            let reason = text.lines().last().unwrap_or("").trim().trim_start_matches("error: ");
+            format!("matches: invalid pattern '{pattern}': {reason}")
+        })?;
+        if cache.len() == PATTERN_CACHE {
+            cache.remove(0);
+        }
+        cache.push((pattern.to_string(), re.clone()));
+        Ok(re)
+    })
+}
+
+pub fn matches(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
+    let heap = ctx.heap();
+    let s = str_arg(heap, "matches", args[0])?;
+    let re = compiled(str_arg(heap, "matches", args[1])?)?;
+    let found: Result<Vec<_>, _> = re.find_iter(s).map(|m| heap.alloc_str(m.as_str())).collect();
+    heap.alloc_array(found.map_err(alloc_error)?).map_err(alloc_error)
 }
