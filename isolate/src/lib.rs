@@ -76,6 +76,7 @@ pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
     runtime.clear();
     let result = runtime.take_end().unwrap_or(Ok(()));
     let mut stats = runtime.stats.lock().clone();
+    stats.isolates_spawned = runtime.spawned.load(std::sync::atomic::Ordering::Relaxed);
     {
         let global = runtime.global.lock();
         stats.global = global.collector.stats().clone();

@@ -95,6 +95,8 @@ pub(crate) struct Runtime<T: Task> {
     epoch: AtomicU64,
     pub shutdown: AtomicBool,
     slices: AtomicU64,
+    /// Isolates spawned so far (`RunStats::isolates_spawned`).
+    pub spawned: AtomicU64,
     pub main_id: u64,
     end: Mutex<Option<Result<(), Failure>>>,
     pub(crate) global: Mutex<GlobalState>,
@@ -137,6 +139,7 @@ impl<T: Task> Runtime<T> {
             epoch: AtomicU64::new(0),
             shutdown: AtomicBool::new(false),
             slices: AtomicU64::new(0),
+            spawned: AtomicU64::new(0),
             main_id: MAIN_ID,
             end: Mutex::new(None),
             failures: Mutex::new(Vec::new()),
@@ -152,7 +155,7 @@ impl<T: Task> Runtime<T> {
         memory.is_main = id == self.main_id;
         let core = Box::new(Core { memory, task });
         self.registry.lock().insert(id, Arc::clone(&cell));
-        self.stats.lock().isolates_spawned += 1;
+        self.spawned.fetch_add(1, Ordering::Relaxed);
         self.active.fetch_add(1, Ordering::SeqCst);
         self.schedule(
             Runnable {
@@ -300,12 +303,13 @@ impl<T: Task> Runtime<T> {
             .lock()
             .add_isolate(cell.id, &core.memory, outcome.is_err());
         let mut core = core;
-        let wants_collection = {
+        let result_shares = matches!(&outcome, Ok(r) if r.shared_refs().next().is_some());
+        // An isolate with no shareable object and a result that references
+        // none leaves nothing behind: its heap is simply freed.
+        let wants_collection = (core.memory.heap.shareable_bytes() > 0 || result_shares) && {
             let mut global = self.global.lock();
             core.memory.heap.retire_into(&mut global.dead);
-            if let Ok(result) = &outcome
-                && result.shared_refs().next().is_some()
-            {
+            if let (true, Ok(result)) = (result_shares, &outcome) {
                 global.results.push(Arc::downgrade(result));
             }
             global.wants_collection()

@@ -80,6 +80,7 @@
 //! It does not exist here yet; the heap's `Heap::retire_into` is the
 //! mechanism it will drive.
 
+#![forbid(unsafe_code)]
 mod decode;
 mod encode;
 mod freeze;
