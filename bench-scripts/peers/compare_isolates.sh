@@ -10,13 +10,14 @@ cd "$(dirname "$0")/../.."
 runs=${1:-5}
 command -v escript >/dev/null || { echo "needs escript: apt-get install erlang-base" >&2; exit 2; }
 cargo build --release -q -p vm
-vm=target/release/vm
+vm=${CARGO_TARGET_DIR:-target}/release/vm
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# Runs a command RUNS times and prints the median of the number after "$2".
+# Runs a command RUNS times and prints the median of the value of the line
+# "metric $2 VALUE" that the program prints (see bench-scripts/README.md).
 measure() {
     local cmd=$1 label=$2
-    for _ in $(seq "$runs"); do $cmd | grep "$label" | awk '{print $NF}'; done | median
+    for _ in $(seq "$runs"); do $cmd | awk -v m="$label" '$1 == "metric" && $2 == m {print $3}'; done | median
 }
 
 echo "# isolate benchmarks, median of $runs runs, $(nproc) cores"
@@ -25,11 +26,11 @@ row() {
     local name=$1 a=$2 b=$3
     printf '%-28s %12s %12s %8.2f\n' "$name" "$a" "$b" "$(awk "BEGIN {print $a / $b}")"
 }
-pp_vm=$(measure "$vm run bench-scripts/ping_pong.iv 200000" "ns per round trip")
-pp_erl=$(measure "escript bench-scripts/peers/ping_pong.erl 200000" "ns per round trip")
+pp_vm=$(measure "$vm run bench-scripts/ping_pong.iv 200000" ns_per_round_trip)
+pp_erl=$(measure "escript bench-scripts/peers/ping_pong.erl 200000" ns_per_round_trip)
 row "ping-pong round trip (ns)" "$pp_vm" "$pp_erl"
-se_vm=$(measure "$vm run bench-scripts/spawn_exit.iv 100000" "ns per spawn and exit")
-se_erl=$(measure "escript bench-scripts/peers/spawn_exit.erl 100000" "ns per spawn and exit")
+se_vm=$(measure "$vm run bench-scripts/spawn_exit.iv 100000" ns_per_spawn_and_exit)
+se_erl=$(measure "escript bench-scripts/peers/spawn_exit.erl 100000" ns_per_spawn_and_exit)
 row "spawn + exit (ns)" "$se_vm" "$se_erl"
 
 n=100000

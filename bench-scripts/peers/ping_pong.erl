@@ -1,24 +1,58 @@
-%% Ping-pong, the same protocol as bench-scripts/ping_pong.iv.
+%% ping_pong: Savina's ping-pong, the same algorithm and output as
+%% bench-scripts/ping_pong.iv: ISOLATES pinger-ponger process pairs share
+%% SIZE round trips; round trip i sends i and gets i + 1 back.
+%% Prints "round_trips: SIZE checksum: C" (C the sum of the answers), then
+%% "metric ns_per_round_trip N" (the pairs' time in their loops divided by
+%% their round trips).
+%% Usage: escript bench-scripts/peers/ping_pong.erl [SIZE] [ISOLATES]   (default 100000 1)
 -module(ping_pong).
 -export([main/1]).
 -mode(compile).
 
-pong() ->
+ponger() ->
     receive
         stop -> ok;
-        From -> From ! From, pong()
+        {From, I} -> From ! I + 1, ponger()
     end.
 
-loop(_P, _Me, 0) -> ok;
-loop(P, Me, N) ->
-    P ! Me,
-    receive _ -> loop(P, Me, N - 1) end.
+loop(_P, I, End, Sum) when I >= End -> Sum;
+loop(P, I, End, Sum) ->
+    P ! {self(), I},
+    receive Answer -> loop(P, I + 1, End, Sum + Answer) end.
 
-main(Args) ->
-    N = case Args of [A | _] -> list_to_integer(A); [] -> 100000 end,
-    P = spawn(fun pong/0),
+pinger(Parent, First, Count) ->
+    P = spawn(fun ponger/0),
     Start = erlang:monotonic_time(nanosecond),
-    loop(P, self(), N),
+    Sum = loop(P, First, First + Count, 0),
     Elapsed = erlang:monotonic_time(nanosecond) - Start,
     P ! stop,
-    io:format("round trips: ~p~nns per round trip: ~p~n", [N, Elapsed div N]).
+    Parent ! {self(), Sum, Elapsed}.
+
+%% [{First, Count}] for each of Rn parts of 0..N-1: the first N rem Rn parts
+%% get one unit more.
+shares(N, Rn) ->
+    {Parts, _} = lists:mapfoldl(
+        fun(R, First) ->
+            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
+            {{First, Count}, First + Count}
+        end, 0, lists:seq(0, Rn - 1)),
+    Parts.
+
+args(Args, DefaultSize) ->
+    case [list_to_integer(A) || A <- Args] of
+        [] -> {DefaultSize, 1};
+        [N] -> {N, 1};
+        [N, Rn | _] -> {N, Rn}
+    end.
+
+main(Args) ->
+    {N, Rn} = args(Args, 100000),
+    Me = self(),
+    Pids = [spawn(fun() -> pinger(Me, First, Count) end) || {First, Count} <- shares(N, Rn)],
+    {Sum, Ns} = lists:foldl(
+        fun(Pid, {S, T}) -> receive {Pid, S1, T1} -> {S + S1, T + T1} end end, {0, 0}, Pids),
+    io:format("round_trips: ~b checksum: ~b~n", [N, Sum]),
+    case N > 0 of
+        true -> io:format("metric ns_per_round_trip ~b~n", [Ns div N]);
+        false -> ok
+    end.

@@ -89,30 +89,45 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `pattern` compiled, from this thread's cache when it was seen before.
-fn compiled(pattern: &str) -> Result<regex::Regex, String> {
+/// Runs `f` on `pattern` compiled, from this thread's cache when it was
+/// seen before. The matcher runs on the cached `Regex` itself: a clone would
+/// start with empty scratch space, which costs more than the match.
+fn with_compiled<R>(pattern: &str, f: impl FnOnce(&regex::Regex) -> R) -> Result<R, String> {
     PATTERNS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((_, re)) = cache.iter().find(|(p, _)| p == pattern) {
-            return Ok(re.clone());
-        }
-        let re = regex::Regex::new(pattern).map_err(|e| {
-            let text = e.to_string();
-            let reason = text.lines().last().unwrap_or("").trim().trim_start_matches("error: ");
-            format!("matches: invalid pattern '{pattern}': {reason}")
-        })?;
-        if cache.len() == PATTERN_CACHE {
-            cache.remove(0);
-        }
-        cache.push((pattern.to_string(), re.clone()));
-        Ok(re)
+        let index = match cache.iter().position(|(p, _)| p == pattern) {
+            Some(index) => index,
+            None => {
+                let re = regex::Regex::new(pattern).map_err(|e| {
+                    let text = e.to_string();
+                    let reason = text
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim()
+                        .trim_start_matches("error: ");
+                    format!("matches: invalid pattern '{pattern}': {reason}")
+                })?;
+                if cache.len() == PATTERN_CACHE {
+                    cache.remove(0);
+                }
+                cache.push((pattern.to_string(), re));
+                cache.len() - 1
+            }
+        };
+        Ok(f(&cache[index].1))
     })
 }
 
 pub fn matches(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
     let heap = ctx.heap();
     let s = str_arg(heap, "matches", args[0])?;
-    let re = compiled(str_arg(heap, "matches", args[1])?)?;
-    let found: Result<Vec<_>, _> = re.find_iter(s).map(|m| heap.alloc_str(m.as_str())).collect();
-    heap.alloc_array(found.map_err(alloc_error)?).map_err(alloc_error)
+    let pattern = str_arg(heap, "matches", args[1])?;
+    let found: Result<Vec<_>, _> = with_compiled(pattern, |re| {
+        re.find_iter(s)
+            .map(|m| heap.alloc_str(m.as_str()))
+            .collect()
+    })?;
+    heap.alloc_array(found.map_err(alloc_error)?)
+        .map_err(alloc_error)
 }
