@@ -55,6 +55,66 @@ enum Command {
     },
     /// List the GC policies with their options, types, defaults and docs.
     Policies,
+    /// Run the benchmark suite as a matrix and write tables and figures.
+    ///
+    /// Expands the suite file into workload × policy × isolate count, plus the
+    /// forked-processes baseline (for forkable workloads: ISOLATES `vm` processes at
+    /// once, each with SIZE/ISOLATES and one isolate, timed from the first start to the
+    /// last exit) and peer runtimes. Each configuration runs in its own process,
+    /// `warmups` untimed then `repeats` timed times; `vm` runs also write their
+    /// statistics (--stats-json), whose figures are kept from the median run. Each
+    /// configuration's command is printed on stderr as it starts.
+    ///
+    /// Writes into the output directory: results.csv (one row per configuration),
+    /// results.json (everything: raw times, commands, machine), summary.md (Markdown
+    /// tables), figures/*.svg, and raw/ (each configuration's last stdout, stderr and
+    /// statistics). A failing configuration is recorded with its stderr and the sweep
+    /// goes on; a missing script or peer runtime is skipped with a note.
+    ///
+    /// Exit codes: 0 every configuration ran and every first output line agreed; 1 a
+    /// vm or forked configuration failed, or a first line differed between repeats or
+    /// between configurations doing the same work; 2 the suite file or the options are
+    /// wrong.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Run the suite's quick profile (small sizes, few isolate counts; what CI runs)
+    /// instead of the full one.
+    #[arg(long)]
+    quick: bool,
+    /// The suite configuration (schema: bench-scripts/README.md, "suite.json").
+    #[arg(long, value_name = "FILE", default_value = "bench-scripts/suite.json")]
+    suite: PathBuf,
+    /// Output directory [default: papers/results/bench-full, or
+    /// papers/results/bench-quick with --quick].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only these workloads (comma-separated names from the suite).
+    #[arg(long, value_name = "NAME,NAME", value_delimiter = ',')]
+    only: Vec<String>,
+    /// Timed runs per configuration (default: the profile's `repeats`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    repeats: Option<u32>,
+    /// Untimed runs before the timed ones (default: the profile's `warmups`).
+    #[arg(long, value_name = "N")]
+    warmups: Option<u32>,
+    /// Isolate counts to run, comma-separated (default: the profile's `isolates`).
+    #[arg(long, value_name = "N,N", value_delimiter = ',',
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    isolates: Option<Vec<u32>>,
+    /// Worker threads of every vm run (default: the suite's `threads`, else the
+    /// available cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Do not run the peer runtimes (Ruby, Erlang, Lua).
+    #[arg(long)]
+    no_peers: bool,
+    /// Print every configuration as a standalone shell command, one a line, and exit
+    /// without running anything (to farm a sweep out to a cluster scheduler).
+    #[arg(long)]
+    print_commands: bool,
 }
 
 #[derive(Args)]
@@ -117,6 +177,7 @@ fn main() -> ExitCode {
             print!("{}", policies());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(args) => bench(args),
     };
     match result {
         Ok(code) => code,
@@ -175,6 +236,26 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
             eprintln!("{failure}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+fn bench(args: BenchArgs) -> Result<ExitCode, Fatal> {
+    let options = vm::bench::Options {
+        quick: args.quick,
+        suite: args.suite,
+        out: args.out,
+        only: args.only,
+        repeats: args.repeats,
+        warmups: args.warmups,
+        isolates: args.isolates,
+        threads: args.threads,
+        no_peers: args.no_peers,
+        print_commands: args.print_commands,
+    };
+    match vm::bench::bench(&options) {
+        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(false) => Ok(ExitCode::from(1)),
+        Err(e) => Err(Fatal(format!("error: {e}"))),
     }
 }
 
