@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Isolate benchmarks side by side with Erlang/OTP, measured in one run:
 # ping-pong round trip, spawn + exit, and memory per idle isolate (growth of
-# the process's peak RSS with 100,000 idle isolates alive).
+# the process's resident memory with 100,000 idle isolates alive and parked,
+# read at the same point by both programs).
 # Each timing is measured inside the program (start-up excluded) and the
 # median of RUNS runs is reported.
 #   bash bench-scripts/peers/compare_isolates.sh [RUNS]
@@ -34,10 +35,10 @@ se_erl=$(measure "escript bench-scripts/peers/spawn_exit.erl 100000" ns_per_spaw
 row "spawn + exit (ns)" "$se_vm" "$se_erl"
 
 n=100000
-vm_rss() { $vm run --stats bench-scripts/idle_isolates.iv "$1" 2>&1 | awk '/peak rss/ {print $(NF-1) * 1024}'; }
-erl_rss() { escript bench-scripts/peers/idle_processes.erl "$1" | awk '{print $(NF-1)}'; }
-per_isolate() { awk "BEGIN {printf \"%d\", ($1 - $2) * 1024 / $n}"; }
+vm_rss() { $vm run bench-scripts/idle_isolates.iv "$1" | awk '/^metric rss_bytes/ {print $3}'; }
+erl_rss() { escript bench-scripts/peers/idle_processes.erl "$1" | awk '/^metric rss_bytes/ {print $3}'; }
+per_isolate() { awk "BEGIN {printf \"%d\", ($1 - $2) / $n}"; }
 vm_idle=$(per_isolate "$(vm_rss $n)" "$(vm_rss 0)")
 erl_idle=$(per_isolate "$(erl_rss $n)" "$(erl_rss 0)")
 row "bytes per idle isolate" "$vm_idle" "$erl_idle"
-echo "100,000 isolates alive at once: $($vm run bench-scripts/idle_isolates.iv $n)"
+echo "100,000 isolates alive at once: $($vm run bench-scripts/idle_isolates.iv $n | head -1)"

@@ -48,7 +48,8 @@ pub fn gc_placeholder(_: &mut Ctx, _: &[Value]) -> Result<Value, String> {
 pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
     let gc = ctx.memory().gc_stats().clone();
     let hs = ctx.memory().heap_stats();
-    let figures: [(&str, u64); 13] = [
+    let rss = crate::stats::rss_kib().unwrap_or(0) * 1024;
+    let figures: [(&str, u64); 14] = [
         ("collections", gc.collections),
         ("total_pause_ns", gc.total_pause.as_nanos() as u64),
         ("max_pause_ns", gc.max_pause.as_nanos() as u64),
@@ -62,6 +63,7 @@ pub fn gc_stats(ctx: &mut Ctx, _: &[Value]) -> Result<Value, String> {
         ("heap_size", hs.heap_size as u64),
         ("objects", hs.objects as u64),
         ("shareable_bytes", hs.shareable_bytes as u64),
+        ("process_rss_bytes", rss),
     ];
     let map = ctx
         .heap_mut()
