@@ -77,6 +77,7 @@ pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
     let result = runtime.take_end().unwrap_or(Ok(()));
     let mut stats = runtime.stats.lock().clone();
     stats.isolates_spawned = runtime.spawned.load(std::sync::atomic::Ordering::Relaxed);
+    stats.worker_wakeups = runtime.wakeups.load(std::sync::atomic::Ordering::Relaxed);
     {
         let global = runtime.global.lock();
         stats.global = global.collector.stats().clone();

@@ -27,6 +27,22 @@ use crate::global::{GlobalState, Stop};
 use crate::memory::{Memory, MemoryConfig};
 use crate::stats::RunStats;
 
+/// Why an isolate is queued: it decides whether a sleeping worker is woken
+/// (see `Runtime::schedule`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queued {
+    /// Just created.
+    Spawned,
+    /// Was parked (blocked), and a message, an exit or a timer woke it.
+    Woken,
+    /// Used its whole slice and runs again.
+    Yielded,
+}
+
+/// Isolates queued on one worker, by spawns and wake-ups, beyond which a
+/// sleeping worker is woken to share them.
+const SPAWN_BURST: usize = 8;
+
 /// Settings of one run of the scheduler.
 #[derive(Clone, Debug)]
 pub struct SchedulerConfig {
@@ -97,6 +113,8 @@ pub(crate) struct Runtime<T: Task> {
     slices: AtomicU64,
     /// Isolates spawned so far (`RunStats::isolates_spawned`).
     pub spawned: AtomicU64,
+    /// Times `schedule` woke a sleeping worker (`RunStats::worker_wakeups`).
+    pub wakeups: AtomicU64,
     pub main_id: u64,
     end: Mutex<Option<Result<(), Failure>>>,
     pub(crate) global: Mutex<GlobalState>,
@@ -140,6 +158,7 @@ impl<T: Task> Runtime<T> {
             shutdown: AtomicBool::new(false),
             slices: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
+            wakeups: AtomicU64::new(0),
             main_id: MAIN_ID,
             end: Mutex::new(None),
             failures: Mutex::new(Vec::new()),
@@ -163,21 +182,35 @@ impl<T: Task> Runtime<T> {
                 core,
             },
             local,
+            Queued::Spawned,
         );
         cell
     }
 
-    /// Queues a scheduled isolate (already counted in `active`). A sleeping
-    /// worker is woken only when there is work to spare: an isolate in the
-    /// global queue, or a local queue holding more than the one its worker
-    /// takes next. So a yield, or a message that wakes one isolate, stays on
-    /// the worker that caused it (no cross-thread wake-up per message), while
-    /// a burst of spawns spreads over the workers.
-    pub fn schedule(&self, r: Runnable<T>, local: Option<&Worker<Runnable<T>>>) {
+    /// Queues a scheduled isolate (already counted in `active`) for the
+    /// reason `why`. A sleeping worker is woken only when a second worker
+    /// has something to gain:
+    ///
+    /// - an isolate in the global queue (queued from outside a worker);
+    /// - an isolate that used its whole slice while others wait behind it
+    ///   on the same worker: a long runner, worth running in parallel;
+    /// - more than `SPAWN_BURST` isolates waiting on one worker.
+    ///
+    /// A spawn, or a message or exit that wakes an isolate, otherwise stays
+    /// on the worker that caused it: most such isolates run briefly and
+    /// block or end (a join, a reply), and handing each to another worker
+    /// cost a futex wake-up, a sleep and cross-core cache traffic per
+    /// isolate (fork-join with two isolates in flight took twice the time
+    /// per isolate of one in flight). A long runner spreads after its first
+    /// slice.
+    pub fn schedule(&self, r: Runnable<T>, local: Option<&Worker<Runnable<T>>>, why: Queued) {
         let surplus = match local {
             Some(queue) => {
                 queue.push(r);
-                queue.len() > 1
+                match why {
+                    Queued::Yielded => queue.len() > 1,
+                    Queued::Spawned | Queued::Woken => queue.len() > SPAWN_BURST,
+                }
             }
             None => {
                 self.injector.push(r);
@@ -186,6 +219,7 @@ impl<T: Task> Runtime<T> {
         };
         self.epoch.fetch_add(1, Ordering::SeqCst);
         if surplus && self.sleepers.load(Ordering::SeqCst) > 0 {
+            self.wakeups.fetch_add(1, Ordering::Relaxed);
             let _guard = self.sleep_lock.lock();
             self.wake.notify_one();
         }
@@ -232,6 +266,7 @@ impl<T: Task> Runtime<T> {
                         core,
                     },
                     local,
+                    Queued::Woken,
                 );
             }
             Status::Scheduled => state.notified = true,
@@ -247,7 +282,7 @@ impl<T: Task> Runtime<T> {
         state.notified = false;
         if ready {
             drop(state);
-            self.schedule(r, Some(local));
+            self.schedule(r, Some(local), Queued::Woken);
             return;
         }
         state.status = Status::Parked {
@@ -330,15 +365,14 @@ impl<T: Task> Runtime<T> {
         let waiters = std::mem::take(&mut state.waiters);
         drop(state);
         let reason = match &outcome {
-            Ok(_) => "normal".to_string(),
-            Err(f) => f.message.clone(),
+            Ok(_) => "normal",
+            Err(f) => f.message.as_str(),
         };
-        let target: heap::HandleTarget = cell.clone();
         for m in &monitors {
             let down = Envelope::Down {
                 id: cell.id,
-                target: target.clone(),
-                reason: reason.clone(),
+                target: cell.clone(),
+                reason: reason.to_string(),
             };
             self.deliver(m, down, local);
         }

@@ -79,6 +79,9 @@ pub struct IsolateRecord {
 pub struct RunStats {
     pub isolates_spawned: u64,
     pub isolates_failed: u64,
+    /// Times an isolate was queued and a sleeping worker woken to take it:
+    /// the scheduler's cross-thread hand-offs.
+    pub worker_wakeups: u64,
     /// Every isolate, main included.
     pub total: IsolateFigures,
     /// The main isolate alone.
@@ -91,8 +94,9 @@ pub struct RunStats {
     pub dead_isolate_bytes: u64,
 }
 
-/// Per-isolate records kept (a run of millions of isolates keeps the sums).
-pub const MAX_RECORDS: usize = 100_000;
+/// Per-isolate records kept: the first isolates to end (a run of millions
+/// of isolates keeps only the sums for the rest).
+pub const MAX_RECORDS: usize = 10_000;
 
 impl RunStats {
     /// Adds isolate `id`, which ended (or was stopped) with `memory`.

@@ -14,7 +14,7 @@ use shareable::Message;
 
 use crate::context::Context;
 use crate::executor::{Failure, Outcome, Task};
-use crate::runtime::{Runnable, Runtime};
+use crate::runtime::{Queued, Runnable, Runtime};
 
 /// The loop of worker `me`.
 pub(crate) fn run_worker<T: Task>(runtime: &Runtime<T>, local: Worker<Runnable<T>>, me: usize) {
@@ -59,7 +59,9 @@ fn run_slice<T: Task>(runtime: &Runtime<T>, local: &Worker<Runnable<T>>, r: Runn
         }))
     };
     match outcome {
-        Ok(Outcome::Yielded) => runtime.schedule(Runnable { cell, core }, Some(local)),
+        Ok(Outcome::Yielded) => {
+            runtime.schedule(Runnable { cell, core }, Some(local), Queued::Yielded)
+        }
         Ok(Outcome::Blocked(reason)) => runtime.park(Runnable { cell, core }, reason, local),
         Ok(Outcome::Finished(v)) => {
             let result = Message::copy(&core.memory.heap, &[v])

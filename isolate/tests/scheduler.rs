@@ -2,32 +2,20 @@
 //! per slice, so a test can make an isolate panic, block, yield or finish at
 //! will.
 
+#[path = "support/scripted.rs"]
+mod scripted;
+
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use gc::Roots;
 use heap::Value;
 use isolate::{BlockReason, Context, Envelope, Outcome, SchedulerConfig, Task, WaitState};
 use shareable::Message;
 
-type Step = dyn FnMut(&mut Context<'_, Scripted>) -> Outcome + Send;
-
-/// A task whose every slice is one call of its closure.
-struct Scripted(Box<Step>);
-
-impl Roots for Scripted {
-    fn for_each_root(&self, _: &mut dyn FnMut(Value)) {}
-}
-
-impl Task for Scripted {
-    fn run(&mut self, ctx: &mut Context<'_, Self>, _budget: u32) -> Outcome {
-        (self.0)(ctx)
-    }
-}
-
-fn task(f: impl FnMut(&mut Context<'_, Scripted>) -> Outcome + Send + 'static) -> Scripted {
-    Scripted(Box::new(f))
-}
+use scripted::{Scripted, task};
 
 fn config(threads: usize) -> SchedulerConfig {
     SchedulerConfig {
@@ -173,6 +161,96 @@ fn messages_wake_parked_isolates_and_nothing_is_lost() {
             (senders * per_sender) as u64
         );
     }
+}
+
+/// Fork-join with two isolates in flight: main spawns, then joins the
+/// oldest. Each child ends in its first slice, so handing it to the other
+/// worker would buy nothing but a wake-up (the scheduler once woke the
+/// other worker for every second spawn, and took twice as long per isolate
+/// as with one in flight).
+#[test]
+fn short_lived_isolates_are_not_handed_to_another_worker() {
+    let total = 2000;
+    let mut spawned = 0;
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut sum = 0;
+    let main = task(move |ctx| {
+        loop {
+            while in_flight.len() < 2 && spawned < total {
+                let n = spawned;
+                in_flight.push_back(ctx.spawn(task(move |_| Outcome::Finished(int(n)))));
+                spawned += 1;
+            }
+            let Some((id, oldest)) = in_flight.front() else {
+                assert_eq!(sum, total * (total - 1) / 2);
+                return Outcome::Finished(Value::NIL);
+            };
+            match ctx.wait(oldest).unwrap() {
+                WaitState::Pending => return Outcome::Blocked(BlockReason::Wait(*id)),
+                WaitState::Done(result) => {
+                    sum += int_of(ctx, &result.unwrap());
+                    in_flight.pop_front();
+                }
+            }
+        }
+    });
+    let report = isolate::run(config(2), main);
+    assert_eq!(report.result, Ok(()));
+    assert_eq!(report.stats.isolates_spawned, total as u64 + 1);
+    assert!(
+        report.stats.worker_wakeups < 50,
+        "{} wake-ups for {total} short-lived isolates",
+        report.stats.worker_wakeups
+    );
+}
+
+/// Two isolates that never block, on two workers: after a slice, the one
+/// waiting behind the other is taken by the second worker, so they run in
+/// parallel. (They run until both workers have run one of them, or for
+/// ten seconds: a loaded machine may be slow to schedule a thread.)
+#[test]
+fn long_runners_spread_over_the_workers() {
+    let threads_seen = Arc::new(parking_lot::Mutex::new(HashSet::new()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let runner = move |seen: Arc<parking_lot::Mutex<HashSet<std::thread::ThreadId>>>| {
+        task(move |_| {
+            let mut seen = seen.lock();
+            seen.insert(std::thread::current().id());
+            if seen.len() < 2 && Instant::now() < deadline {
+                drop(seen);
+                // A slice's worth of work.
+                std::hint::black_box((0..20_000u64).sum::<u64>());
+                Outcome::Yielded
+            } else {
+                Outcome::Finished(Value::NIL)
+            }
+        })
+    };
+    let mut runners = Vec::new();
+    let seen = threads_seen.clone();
+    let main = task(move |ctx| {
+        if runners.is_empty() {
+            runners.push(ctx.spawn(runner(seen.clone())));
+            runners.push(ctx.spawn(runner(seen.clone())));
+        }
+        while let Some((id, r)) = runners.last() {
+            match ctx.wait(r).unwrap() {
+                WaitState::Pending => return Outcome::Blocked(BlockReason::Wait(*id)),
+                WaitState::Done(_) if runners.len() == 1 => return Outcome::Finished(Value::NIL),
+                WaitState::Done(_) => {
+                    runners.pop();
+                }
+            }
+        }
+        unreachable!("returns when the last runner is done")
+    });
+    let report = isolate::run(config(2), main);
+    assert_eq!(report.result, Ok(()));
+    assert_eq!(
+        threads_seen.lock().len(),
+        2,
+        "both workers ran a long runner"
+    );
 }
 
 #[test]

@@ -4,12 +4,13 @@
 //! compile or verification error. Every error is one `error:` line on
 //! stderr (compile errors add the source line and a caret), never a panic.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use gc::PolicySpec;
-use isolate::{MemoryConfig, SchedulerConfig};
+use isolate::{MemoryConfig, RunReport, SchedulerConfig};
 use vm::program::Output;
 use vm::runner::{self, LoadError};
 
@@ -197,6 +198,19 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
         .map_err(|e| Fatal(format!("error: cannot write {}: {e}", path.display())))
 }
 
+fn write_stats_json(
+    path: &Path,
+    report: &RunReport,
+    config: &SchedulerConfig,
+) -> Result<(), Fatal> {
+    let cannot =
+        |e: &dyn std::fmt::Display| Fatal(format!("error: cannot write {}: {e}", path.display()));
+    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
+    let mut out = std::io::BufWriter::new(file);
+    vm::stats::write_json(report, config, &mut out).map_err(|e| cannot(&e))?;
+    out.flush().map_err(|e| cannot(&e))
+}
+
 fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let policy =
         PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| Fatal(format!("error: {e}")))?;
@@ -226,9 +240,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         eprint!("{}", vm::stats::render(&report, &config));
     }
     if let Some(path) = &args.stats_json {
-        let text = serde_json::to_string_pretty(&vm::stats::to_json(&report, &config))
-            .expect("statistics serialize");
-        write(path, text.as_bytes())?;
+        write_stats_json(path, &report, &config)?;
     }
     match report.result {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -5,12 +5,14 @@
 //! estimated. Pause quantiles come from a histogram with eight buckets per
 //! power of two, so p50 and p99 read at most 12.5% high.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::time::Duration;
 
 use gc::PauseHistogram;
-use isolate::{IsolateFigures, RunReport, SchedulerConfig};
-use serde_json::{Value as Json, json};
+use isolate::{IsolateFigures, IsolateRecord, MAX_RECORDS, RunReport, SchedulerConfig};
+use serde::{Serialize, Serializer};
 
 fn mib(bytes: u64) -> String {
     format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
@@ -34,8 +36,12 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "gc stats: policy {:?}; {} isolates ({} failed); {} worker threads",
-        config.memory.policy, stats.isolates_spawned, stats.isolates_failed, config.threads
+        "gc stats: policy {:?}; {} isolates ({} failed); {} worker threads ({} wake-ups)",
+        config.memory.policy,
+        stats.isolates_spawned,
+        stats.isolates_failed,
+        config.threads,
+        stats.worker_wakeups
     );
     let _ = writeln!(out, "  {:<24} {:>14} {:>14}", "", "main", "all isolates");
     let (m, t) = (&stats.main, &stats.total);
@@ -88,69 +94,172 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     out
 }
 
-fn pauses_json(h: &PauseHistogram) -> Json {
-    json!({
-        "count": h.count(),
-        "p50_ns": nanos(h.quantile(0.5)),
-        "p99_ns": nanos(h.quantile(0.99)),
-    })
+/// The `--stats-json` document. Written field by field as it is
+/// serialized (no JSON tree in memory: a run of a million isolates would
+/// build one of hundreds of megabytes), in this order.
+#[derive(Serialize)]
+struct StatsDoc<'a> {
+    policy: PolicyDoc,
+    threads: usize,
+    budget: u32,
+    gc_stress: bool,
+    ok: bool,
+    isolates: IsolateCounts,
+    /// Read before the document is written, so it is the run's own peak.
+    peak_rss_bytes: Option<u64>,
+    main: FiguresDoc,
+    total: FiguresDoc,
+    global: GlobalDoc,
+    /// At most this many `per_isolate` records are kept (the first
+    /// isolates to end); every isolate counts in `total`.
+    per_isolate_limit: usize,
+    per_isolate: PerIsolate<'a>,
 }
 
-fn figures_json(f: &IsolateFigures) -> Json {
-    json!({
-        "local_collections": f.local_collections,
-        "local_pause_total_ns": nanos(f.local_pause),
-        "local_pause_max_ns": nanos(f.local_max_pause),
-        "local_pauses": pauses_json(&f.local_pauses),
-        "global_collections": f.global_collections,
-        "global_pause_total_ns": nanos(f.global_pause),
-        "bytes_allocated": f.bytes_allocated,
-        "objects_allocated": f.objects_allocated,
-        "messages_sent": f.messages_sent,
-        "messages_received": f.messages_received,
-        "bytes_copied": f.bytes_copied,
-        "shareable_bytes": f.shareable_bytes,
-    })
+#[derive(Serialize)]
+struct PolicyDoc {
+    name: &'static str,
+    options: BTreeMap<&'static str, String>,
 }
 
-/// The report as a JSON document (for `--stats-json FILE`).
-pub fn to_json(report: &RunReport, config: &SchedulerConfig) -> Json {
+#[derive(Serialize)]
+struct IsolateCounts {
+    spawned: u64,
+    failed: u64,
+    /// Sleeping workers woken to take a queued isolate.
+    worker_wakeups: u64,
+}
+
+#[derive(Serialize)]
+struct PausesDoc {
+    count: u64,
+    p50_ns: u64,
+    p99_ns: u64,
+}
+
+impl PausesDoc {
+    fn of(h: &PauseHistogram) -> PausesDoc {
+        PausesDoc {
+            count: h.count(),
+            p50_ns: nanos(h.quantile(0.5)),
+            p99_ns: nanos(h.quantile(0.99)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FiguresDoc {
+    local_collections: u64,
+    local_pause_total_ns: u64,
+    local_pause_max_ns: u64,
+    local_pauses: PausesDoc,
+    global_collections: u64,
+    global_pause_total_ns: u64,
+    bytes_allocated: u64,
+    objects_allocated: u64,
+    messages_sent: u64,
+    messages_received: u64,
+    bytes_copied: u64,
+    shareable_bytes: u64,
+}
+
+impl FiguresDoc {
+    fn of(f: &IsolateFigures) -> FiguresDoc {
+        FiguresDoc {
+            local_collections: f.local_collections,
+            local_pause_total_ns: nanos(f.local_pause),
+            local_pause_max_ns: nanos(f.local_max_pause),
+            local_pauses: PausesDoc::of(&f.local_pauses),
+            global_collections: f.global_collections,
+            global_pause_total_ns: nanos(f.global_pause),
+            bytes_allocated: f.bytes_allocated,
+            objects_allocated: f.objects_allocated,
+            messages_sent: f.messages_sent,
+            messages_received: f.messages_received,
+            bytes_copied: f.bytes_copied,
+            shareable_bytes: f.shareable_bytes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct GlobalDoc {
+    collections: u64,
+    pause_total_ns: u64,
+    pause_max_ns: u64,
+    pauses: PausesDoc,
+    work_total_ns: u64,
+    dead_shareable_bytes_freed: u64,
+    shareable_live_bytes_after_last: u64,
+    dead_isolate_bytes_at_end: u64,
+}
+
+#[derive(Serialize)]
+struct RecordDoc {
+    id: u64,
+    failed: bool,
+    #[serde(flatten)]
+    figures: FiguresDoc,
+}
+
+/// The per-isolate records, each converted as it is written.
+struct PerIsolate<'a>(&'a [IsolateRecord]);
+
+impl Serialize for PerIsolate<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|r| RecordDoc {
+            id: r.id,
+            failed: r.failed,
+            figures: FiguresDoc::of(&r.figures),
+        }))
+    }
+}
+
+/// Writes the report as the `--stats-json` document to `out`.
+pub fn write_json(
+    report: &RunReport,
+    config: &SchedulerConfig,
+    out: impl Write,
+) -> serde_json::Result<()> {
     let stats = &report.stats;
     let g = &stats.global;
-    let options: serde_json::Map<String, Json> = config
-        .memory
-        .policy
-        .values()
-        .iter()
-        .map(|(name, value)| (name.to_string(), Json::String(value.to_string())))
-        .collect();
-    json!({
-        "policy": { "name": config.memory.policy.name(), "options": options },
-        "threads": config.threads,
-        "budget": config.budget,
-        "gc_stress": config.memory.stress,
-        "ok": report.result.is_ok(),
-        "isolates": { "spawned": stats.isolates_spawned, "failed": stats.isolates_failed },
-        "main": figures_json(&stats.main),
-        "total": figures_json(&stats.total),
-        "global": {
-            "collections": g.collections,
-            "pause_total_ns": nanos(g.total_pause),
-            "pause_max_ns": nanos(g.max_pause),
-            "pauses": pauses_json(&g.pauses),
-            "work_total_ns": nanos(g.total_work),
-            "dead_shareable_bytes_freed": g.freed_shareable_bytes,
-            "shareable_live_bytes_after_last": g.last.shareable_live_bytes,
-            "dead_isolate_bytes_at_end": stats.dead_isolate_bytes,
+    let doc = StatsDoc {
+        policy: PolicyDoc {
+            name: config.memory.policy.name(),
+            options: config
+                .memory
+                .policy
+                .values()
+                .iter()
+                .map(|(name, value)| (name, value.to_string()))
+                .collect(),
         },
-        "per_isolate": stats.isolates.iter().map(|r| {
-            let mut entry = figures_json(&r.figures);
-            entry["id"] = json!(r.id);
-            entry["failed"] = json!(r.failed);
-            entry
-        }).collect::<Vec<_>>(),
-        "peak_rss_bytes": peak_rss_kib().map(|kib| kib * 1024),
-    })
+        threads: config.threads,
+        budget: config.budget,
+        gc_stress: config.memory.stress,
+        ok: report.result.is_ok(),
+        isolates: IsolateCounts {
+            spawned: stats.isolates_spawned,
+            failed: stats.isolates_failed,
+            worker_wakeups: stats.worker_wakeups,
+        },
+        peak_rss_bytes: peak_rss_kib().map(|kib| kib * 1024),
+        main: FiguresDoc::of(&stats.main),
+        total: FiguresDoc::of(&stats.total),
+        global: GlobalDoc {
+            collections: g.collections,
+            pause_total_ns: nanos(g.total_pause),
+            pause_max_ns: nanos(g.max_pause),
+            pauses: PausesDoc::of(&g.pauses),
+            work_total_ns: nanos(g.total_work),
+            dead_shareable_bytes_freed: g.freed_shareable_bytes,
+            shareable_live_bytes_after_last: g.last.shareable_live_bytes as u64,
+            dead_isolate_bytes_at_end: stats.dead_isolate_bytes,
+        },
+        per_isolate_limit: MAX_RECORDS,
+        per_isolate: PerIsolate(&stats.isolates),
+    };
+    serde_json::to_writer_pretty(out, &doc)
 }
 
 /// The process's peak resident set size (`VmHWM`), where Linux reports it.
