@@ -72,13 +72,7 @@ impl LocalCollector {
         self.stats.last_live_bytes = report.live_bytes;
         self.stats.freed_objects += report.freed_objects as u64;
         self.stats.freed_bytes += report.freed_bytes as u64;
-        let outcome = LocalOutcome {
-            live_bytes: report.live_bytes,
-            freed_bytes: report.freed_bytes,
-            collections: self.stats.collections,
-        };
-        let next = self.policy.next_trigger(&outcome);
-        heap.set_trigger(if self.stress { 0 } else { next });
+        self.retrigger(heap, report);
     }
 
     /// Collects `heap`: marks from `roots`, sweeps, and sets the next trigger.
@@ -87,6 +81,12 @@ impl LocalCollector {
         let marked = self.mark(heap, roots);
         let report = heap.sweep(SweepMode::Local);
         self.stats.record(start.elapsed(), marked, &report);
+        self.retrigger(heap, &report)
+    }
+
+    /// Sets the heap's next trigger after a sweep that left `report`: the
+    /// policy's choice, or the next allocation under stress.
+    fn retrigger(&mut self, heap: &Heap, report: &heap::SweepReport) -> LocalOutcome {
         let outcome = LocalOutcome {
             live_bytes: report.live_bytes,
             freed_bytes: report.freed_bytes,

@@ -4,37 +4,26 @@
 //! It is the price `global-only` pays per collection beyond the collection
 //! itself.
 
+#[path = "../tests/support/scripted.rs"]
+mod scripted;
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gc::Roots;
 use heap::Value;
-use isolate::{Context, Outcome, SchedulerConfig, Task};
+use isolate::{Outcome, SchedulerConfig};
 
-type Step = dyn FnMut(&mut Context<'_, Scripted>) -> Outcome + Send;
-
-/// A task whose every slice is one call of its closure.
-struct Scripted(Box<Step>);
-
-impl Roots for Scripted {
-    fn for_each_root(&self, _: &mut dyn FnMut(Value)) {}
-}
-
-impl Task for Scripted {
-    fn run(&mut self, ctx: &mut Context<'_, Self>, _budget: u32) -> Outcome {
-        (self.0)(ctx)
-    }
-}
+use scripted::task;
 
 /// Runs `requests` global collections while `busy` isolates yield slice
 /// after slice; returns the total stop-the-world pause.
 fn pauses(threads: usize, busy: usize, requests: u64) -> Duration {
     let mut made = 0;
-    let main = Scripted(Box::new(move |ctx| {
+    let main = task(move |ctx| {
         if made == 0 {
             for _ in 0..busy {
                 let mut slices = 0u64;
-                ctx.spawn(Scripted(Box::new(move |_| {
+                ctx.spawn(task(move |_| {
                     slices += 1;
                     // Each slice spins a little, like a slice of bytecode.
                     std::hint::black_box((0..2000).sum::<u64>());
@@ -43,7 +32,7 @@ fn pauses(threads: usize, busy: usize, requests: u64) -> Duration {
                     } else {
                         Outcome::Finished(Value::NIL)
                     }
-                })));
+                }));
             }
         }
         if made == requests {
@@ -52,7 +41,7 @@ fn pauses(threads: usize, busy: usize, requests: u64) -> Duration {
         made += 1;
         ctx.request_global();
         Outcome::Yielded
-    }));
+    });
     let config = SchedulerConfig {
         threads,
         ..SchedulerConfig::default()

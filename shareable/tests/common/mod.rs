@@ -5,6 +5,8 @@
 // Each test crate uses a subset of the helpers.
 #![allow(dead_code)]
 
+pub mod graph;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

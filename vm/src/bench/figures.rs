@@ -26,7 +26,7 @@ use std::ops::Range;
 
 use plotters::coord::CoordTranslate;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 use super::matrix::Runner;
@@ -401,6 +401,7 @@ impl Ranged for GroupAxis {
 /// Grouped bars: `kinds` names the bars of each group, in order.
 struct Bars<'a> {
     title: String,
+    x_desc: &'a str,
     y_desc: &'a str,
     kinds: &'a [&'a str],
     log: bool,
@@ -409,6 +410,7 @@ struct Bars<'a> {
 fn pause_figure(path: &Path, workload: &str, isolates: u32, groups: &[Group]) -> Drawn {
     let bars = Bars {
         title: format!("{workload}: GC pauses at {isolates} isolate(s)"),
+        x_desc: "collector (collections in the run)",
         y_desc: "pause (ms, log scale)",
         kinds: &["p50", "p99", "max"],
         log: true,
@@ -419,6 +421,7 @@ fn pause_figure(path: &Path, workload: &str, isolates: u32, groups: &[Group]) ->
 fn memory_figure(path: &Path, workload: &str, groups: &[Group]) -> Drawn {
     let bars = Bars {
         title: format!("{workload}: memory of dead shareables and isolates"),
+        x_desc: "policy, isolates",
         y_desc: "MiB",
         kinds: &[
             "dead shareables freed by global GC",
@@ -446,11 +449,6 @@ fn bar_figure(path: &Path, bars: &Bars, groups: &[Group]) -> Drawn {
     };
     let values = groups.iter().flat_map(|g| g.values.iter().copied());
     let max = values.clone().fold(0.0, f64::max);
-    let k = bars.kinds.len() as f64;
-    let slot = |i: usize, j: usize| {
-        let left = i as f64 + 0.1 + 0.8 * j as f64 / k;
-        (left, left + 0.8 / k)
-    };
     let mut builder = ChartBuilder::on(&root);
     builder
         .caption(&bars.title, (FONT, 20))
@@ -466,65 +464,64 @@ fn bar_figure(path: &Path, bars: &Bars, groups: &[Group]) -> Drawn {
         let lo = 10f64.powf((min.max(1e-6) / 2.0).log10().floor());
         let hi = 10f64.powf((max.max(lo) * 3.0).log10().ceil());
         let mut chart = builder.build_cartesian_2d(x, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_desc("collector (collections in the run)")
-            .y_desc(bars.y_desc)
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&|y| format!("{y}"))
-            .label_style((FONT, 12))
-            .max_light_lines(1)
-            .axis_desc_style((FONT, 14))
-            .draw()?;
-        for (j, kind) in bars.kinds.iter().enumerate() {
-            let color = BAR_COLORS[j % BAR_COLORS.len()];
-            chart
-                .draw_series(
-                    groups
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, g)| g.values[j] > 0.0)
-                        .map(|(i, g)| {
-                            let (l, r) = slot(i, j);
-                            Rectangle::new([(l, lo), (r, g.values[j])], color.filled())
-                        }),
-                )?
-                .label(*kind)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
-                });
-        }
-        legend_box(&mut chart, SeriesLabelPosition::UpperRight)?;
+        draw_bars(&mut chart, bars, groups, lo, &label_of, &|y| format!("{y}"))?;
     } else {
         let mut chart = builder.build_cartesian_2d(x, 0.0..(max * 1.3).max(1e-3))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_desc("policy, isolates")
-            .y_desc(bars.y_desc)
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .label_style((FONT, 12))
-            .max_light_lines(1)
-            .axis_desc_style((FONT, 14))
-            .draw()?;
-        for (j, kind) in bars.kinds.iter().enumerate() {
-            let color = BAR_COLORS[j % BAR_COLORS.len()];
-            chart
-                .draw_series(groups.iter().enumerate().map(|(i, g)| {
-                    let (l, r) = slot(i, j);
-                    Rectangle::new([(l, 0.0), (r, g.values[j])], color.filled())
-                }))?
-                .label(*kind)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
-                });
-        }
-        legend_box(&mut chart, SeriesLabelPosition::UpperRight)?;
+        draw_bars(&mut chart, bars, groups, 0.0, &label_of, &|y| {
+            format!("{y:.1}")
+        })?;
     }
     root.present()?;
     Ok(())
+}
+
+/// The mesh, bars and legend of a bar figure on `chart`, whose y axis
+/// (linear or log) starts at `base`. Zero values draw no bar (a log axis
+/// has no zero).
+fn draw_bars<'a, 'b: 'a, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<GroupAxis, Y>>,
+    bars: &Bars,
+    groups: &[Group],
+    base: f64,
+    x_label: &dyn Fn(&f64) -> String,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Drawn
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc(bars.x_desc)
+        .y_desc(bars.y_desc)
+        .x_label_formatter(x_label)
+        .y_label_formatter(y_label)
+        .label_style((FONT, 12))
+        .max_light_lines(1)
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    let k = bars.kinds.len() as f64;
+    let slot = |i: usize, j: usize| {
+        let left = i as f64 + 0.1 + 0.8 * j as f64 / k;
+        (left, left + 0.8 / k)
+    };
+    for (j, kind) in bars.kinds.iter().enumerate() {
+        let color = BAR_COLORS[j % BAR_COLORS.len()];
+        chart
+            .draw_series(
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.values[j] > 0.0)
+                    .map(|(i, g)| {
+                        let (l, r) = slot(i, j);
+                        Rectangle::new([(l, base), (r, g.values[j])], color.filled())
+                    }),
+            )?
+            .label(*kind)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    legend_box(chart, SeriesLabelPosition::UpperRight)
 }
 
 #[cfg(test)]
