@@ -14,7 +14,6 @@
 //! - Once `Done`, the status never changes, and the core has been dropped
 //!   (its heap freed at once, DESIGN.md invariant 6).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +21,7 @@ use parking_lot::Mutex;
 use shareable::Message;
 
 use crate::executor::Task;
+use crate::mailbox::Mailbox;
 use crate::memory::Memory;
 
 /// The owned part of an isolate: what a worker needs to run it.
@@ -65,7 +65,7 @@ pub(crate) enum Status<T: Task> {
 }
 
 pub(crate) struct State<T: Task> {
-    pub mailbox: VecDeque<Envelope>,
+    pub mailbox: Mailbox,
     pub status: Status<T>,
     /// An event arrived while the isolate was scheduled.
     pub notified: bool,
@@ -91,7 +91,7 @@ impl<T: Task> IsolateCell<T> {
         IsolateCell {
             id,
             state: Mutex::new(State {
-                mailbox: VecDeque::new(),
+                mailbox: Mailbox::default(),
                 status: Status::Scheduled,
                 notified: false,
                 monitors: Vec::new(),

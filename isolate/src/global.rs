@@ -22,7 +22,7 @@ use heap::{Heap, Value};
 use parking_lot::MutexGuard;
 use shareable::Message;
 
-use crate::cell::{Envelope, State, Status};
+use crate::cell::{State, Status};
 use crate::executor::Task;
 use crate::runtime::{Runnable, Runtime};
 
@@ -93,13 +93,6 @@ impl<T: Task> Default for Stop<T> {
     }
 }
 
-/// The shareable objects `envelope` references.
-fn envelope_refs(envelope: &Envelope, roots: &mut Vec<Value>) {
-    if let Envelope::Message(m) = envelope {
-        roots.extend(m.shared_refs());
-    }
-}
-
 impl<T: Task> Runtime<T> {
     /// Runs a global collection. Called by the last worker to stop, with
     /// every other worker waiting and `runnables` the isolates that were
@@ -112,10 +105,7 @@ impl<T: Task> Runtime<T> {
 
         let mut extra: Vec<Value> = Vec::new();
         for state in &states {
-            state
-                .mailbox
-                .iter()
-                .for_each(|e| envelope_refs(e, &mut extra));
+            state.mailbox.shared_refs(&mut extra);
         }
         global.results.retain(|weak| match weak.upgrade() {
             Some(result) => {

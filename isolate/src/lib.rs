@@ -25,6 +25,7 @@ mod cell;
 mod context;
 mod executor;
 mod global;
+mod mailbox;
 mod memory;
 mod runtime;
 mod stats;

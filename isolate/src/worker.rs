@@ -75,8 +75,14 @@ fn run_slice<T: Task>(runtime: &Runtime<T>, local: &Worker<Runnable<T>>, r: Runn
         Ok(Outcome::Failed(failure)) => runtime.finish(&cell, core, Err(failure), Some(local)),
         Err(panic) => {
             let message = panic_message(&panic);
+            // `unreachable!` already says "internal error: ...".
+            let message = if message.starts_with("internal error") {
+                message
+            } else {
+                format!("internal error: {message}")
+            };
             let failure = Failure {
-                message: format!("internal error: {message}"),
+                message,
                 trace: Vec::new(),
             };
             runtime.finish(&cell, core, Err(failure), Some(local));

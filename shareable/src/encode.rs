@@ -29,6 +29,8 @@ struct Writer<'p> {
     /// slots are written in the order the measuring pass read them, so a
     /// slot holding `objects[next_new]` is that object's discovery.
     next_new: usize,
+    /// Some slot holds a shareable reference.
+    references_shared: bool,
 }
 
 fn oom<E>(_: E) -> AllocError {
@@ -48,6 +50,7 @@ impl Writer<'_> {
                 self.body.push(meta(i as u64));
                 mask |= 1 << j;
             } else {
+                self.references_shared |= v.is_ptr();
                 self.body.push(v);
             }
             j += 1;
@@ -115,6 +118,7 @@ pub(crate) fn encode(heap: &Heap, roots: &[Value], plan: &Plan) -> Result<Messag
         objects: plan.ids.objects(),
         ids: &plan.ids,
         next_new: 0,
+        references_shared: false,
     };
     w.body.try_reserve_exact(plan.words).map_err(oom)?;
     w.text.try_reserve_exact(plan.text).map_err(oom)?;
@@ -141,11 +145,17 @@ pub(crate) fn encode(heap: &Heap, roots: &[Value], plan: &Plan) -> Result<Messag
         (plan.words, plan.text, plan.handles),
         "boxing the buffers must not reallocate them"
     );
+    debug_assert_eq!(
+        w.references_shared,
+        w.body.iter().any(|v| v.is_ptr()),
+        "the flag says whether the body holds a shareable reference"
+    );
     Ok(Message {
         body: w.body.into_boxed_slice(),
         text: w.text.into_boxed_str(),
         handles: w.handles.into_boxed_slice(),
         roots: roots.len(),
         objects: plan.ids.objects().len(),
+        references_shared: w.references_shared,
     })
 }

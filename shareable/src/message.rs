@@ -84,6 +84,8 @@ pub struct Message {
     pub(crate) handles: Box<[HandleTarget]>,
     pub(crate) roots: usize,
     pub(crate) objects: usize,
+    /// Some slot of the body is a shareable reference.
+    pub(crate) references_shared: bool,
 }
 
 impl Message {
@@ -135,6 +137,12 @@ impl Message {
 
     pub fn is_empty(&self) -> bool {
         self.roots == 0
+    }
+
+    /// Whether the message references any shareable object: when it does
+    /// not, a global collector may skip it (known without reading the body).
+    pub fn references_shared(&self) -> bool {
+        self.references_shared
     }
 
     /// The shareable objects the message references, once per reference (an

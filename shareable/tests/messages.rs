@@ -54,6 +54,7 @@ fn immediates_travel_inline_and_allocate_nothing() {
     assert_eq!(decoded, roots);
     assert_eq!((message.len(), message.objects()), (roots.len(), 0));
     assert_eq!(message.shared_refs().count(), 0);
+    assert!(!message.references_shared());
     // One mask word and a slot per root.
     assert_eq!(message.bytes(), 8 * (1 + roots.len()));
     assert_eq!(b.stats().objects, 0);
@@ -81,6 +82,7 @@ fn literals_and_shareable_objects_are_passed_by_reference() {
     );
     let shared: Vec<Value> = message.shared_refs().collect();
     assert_eq!(shared.len(), 6, "once per reference");
+    assert!(message.references_shared());
     for v in [lit_str, lit_fun, lit_float, frozen_str] {
         assert!(shared.contains(&v));
     }

@@ -42,8 +42,9 @@ proptest! {
         prop_assert_eq!(message.objects(), copied.len());
         prop_assert_eq!(
             sorted(message.shared_refs().map(|v| v.bits()).collect()),
-            sorted(shared)
+            sorted(shared.clone())
         );
+        prop_assert_eq!(message.references_shared(), !shared.is_empty());
 
         let mut b = Heap::new();
         let first = message.decode(&mut b).unwrap();

@@ -153,8 +153,11 @@ struct FiguresDoc {
     local_pause_total_ns: u64,
     local_pause_max_ns: u64,
     local_pauses: PausesDoc,
-    global_collections: u64,
-    global_pause_total_ns: u64,
+    /// Global collections the isolate stood still for (summed over
+    /// isolates in `total`, so not the run's count: that is
+    /// `global.collections`), and the time it stood still for them.
+    global_pauses_sat_out: u64,
+    global_stopped_total_ns: u64,
     bytes_allocated: u64,
     objects_allocated: u64,
     messages_sent: u64,
@@ -170,8 +173,8 @@ impl FiguresDoc {
             local_pause_total_ns: nanos(f.local_pause),
             local_pause_max_ns: nanos(f.local_max_pause),
             local_pauses: PausesDoc::of(&f.local_pauses),
-            global_collections: f.global_collections,
-            global_pause_total_ns: nanos(f.global_pause),
+            global_pauses_sat_out: f.global_collections,
+            global_stopped_total_ns: nanos(f.global_pause),
             bytes_allocated: f.bytes_allocated,
             objects_allocated: f.objects_allocated,
             messages_sent: f.messages_sent,

@@ -157,7 +157,15 @@ fn main() {
     );
     assert_eq!(out, "300000\n");
     assert_eq!(u64_at(&global, &["total", "local_collections"]), 0);
-    assert!(u64_at(&global, &["global", "collections"]) > 10);
+    let collections = u64_at(&global, &["global", "collections"]);
+    assert!(collections > 10);
+    // Every collection stops the main isolate; the three isolates together
+    // sat out more pauses than the run collected (each counts its own).
+    assert_eq!(
+        u64_at(&global, &["main", "global_pauses_sat_out"]),
+        collections
+    );
+    assert!(u64_at(&global, &["total", "global_pauses_sat_out"]) > collections);
     assert_eq!(global["policy"]["name"], "global-only");
     let (_, local) = run("local_only", source, &["--gc-opt", "min_heap=64K"]);
     assert!(u64_at(&local, &["total", "local_collections"]) > 10);
