@@ -184,23 +184,74 @@ fn dead_isolates_shareables_live_until_unreachable() {
     assert!(collector.stats().freed_shareable_bytes >= outcome.freed_shareable_bytes as u64);
 }
 
-#[test]
-fn a_deep_graph_is_marked_by_several_threads_without_recursion() {
-    let mut heap = Heap::new();
-    let mut global = Heap::new_global();
+/// A heap holding `n` two-element arrays: a deep list (one marking stack
+/// entry at a time) and a wide array of them (a marking stack of `n / 2`,
+/// which splits into tasks), with `shared` in every wide element.
+fn big_heap(n: i64, shared: Value) -> (Heap, Vec<Value>) {
+    let heap = Heap::new();
     let mut list = Value::NIL;
-    for i in 0..300_000 {
+    for i in 0..n / 2 {
         list = heap
             .alloc_array(vec![Value::int(i).unwrap(), list])
             .unwrap();
     }
+    let wide: Vec<Value> = (0..n / 2)
+        .map(|i| {
+            heap.alloc_array(vec![Value::int(i).unwrap(), shared])
+                .unwrap()
+        })
+        .collect();
+    let wide = heap.alloc_array(wide).unwrap();
+    (heap, vec![list, wide])
+}
+
+#[test]
+fn large_heaps_are_marked_by_several_threads_without_recursion() {
+    let mut global = Heap::new_global();
+    let mut first = Heap::new();
+    let shared = first.alloc_str("read from both heaps").unwrap();
+    first.set_frozen(shared, true);
+    let (mut a, roots_a) = big_heap(300_000, shared);
+    let (mut b, roots_b) = big_heap(300_000, shared);
+    let mut collector = GlobalCollector::new(4);
+    let mut parts = vec![
+        HeapRoots {
+            heap: &mut first,
+            roots: vec![],
+        },
+        HeapRoots {
+            heap: &mut a,
+            roots: roots_a,
+        },
+        HeapRoots {
+            heap: &mut b,
+            roots: roots_b,
+        },
+    ];
+    let (outcome, reports) = collector.collect(&mut parts, &mut global, &[]);
+    assert_eq!(collector.stats().parallel_collections, 1, "two large heaps");
+    assert_eq!(reports[0].live_objects, 1, "the shared string");
+    for r in &reports[1..3] {
+        assert_eq!((r.live_objects, r.freed_objects), (300_001, 0));
+    }
+    assert_eq!(outcome.freed_bytes, 0);
+    assert!(outcome.shareable_live_bytes > 0);
+}
+
+#[test]
+fn one_large_heap_is_marked_on_the_calling_thread() {
+    let mut global = Heap::new_global();
+    let (mut heap, roots) = big_heap(300_000, Value::NIL);
     let mut collector = GlobalCollector::new(4);
     let mut parts = vec![HeapRoots {
         heap: &mut heap,
-        roots: vec![list],
+        roots: roots[..1].to_vec(),
     }];
-    let (outcome, reports) = collector.collect(&mut parts, &mut global, &[]);
-    assert_eq!(reports[0].freed_objects, 0);
-    assert_eq!(reports[0].live_objects, 300_000);
-    assert_eq!(outcome.freed_bytes, 0);
+    let (_, reports) = collector.collect(&mut parts, &mut global, &[]);
+    assert_eq!(collector.stats().parallel_collections, 0);
+    // Only the list was a root: the wide array and its elements are freed.
+    assert_eq!(
+        (reports[0].live_objects, reports[0].freed_objects),
+        (150_000, 150_001)
+    );
 }

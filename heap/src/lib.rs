@@ -36,7 +36,7 @@ mod stats;
 mod value;
 
 pub use alloc::try_vec_with_capacity;
-pub use collect::{SweepMode, SweepReport, mark_global, trace};
+pub use collect::{SweepMode, SweepReport, mark_global, mark_global_alone, trace};
 pub use compare::compare_numbers;
 pub use hash::hash_bytes;
 pub use heap::{AllocError, Heap};
