@@ -67,8 +67,9 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     }
     let g = &stats.global;
     let _ = writeln!(out, "global collector");
-    let global_rows: [(&str, String); 8] = [
+    let global_rows: [(&str, String); 9] = [
         ("collections", g.collections.to_string()),
+        ("on the thread pool", g.parallel_collections.to_string()),
         ("pause total", ms(g.total_pause)),
         ("pause max", ms(g.max_pause)),
         ("pause p50", ms(g.pauses.quantile(0.5))),
@@ -188,6 +189,8 @@ impl FiguresDoc {
 #[derive(Serialize)]
 struct GlobalDoc {
     collections: u64,
+    /// Those that marked and swept on the collector's thread pool.
+    parallel_collections: u64,
     pause_total_ns: u64,
     pause_max_ns: u64,
     pauses: PausesDoc,
@@ -251,6 +254,7 @@ pub fn write_json(
         total: FiguresDoc::of(&stats.total),
         global: GlobalDoc {
             collections: g.collections,
+            parallel_collections: g.parallel_collections,
             pause_total_ns: nanos(g.total_pause),
             pause_max_ns: nanos(g.max_pause),
             pauses: PausesDoc::of(&g.pauses),
