@@ -23,7 +23,8 @@ pub struct Machine {
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub date: String,
     pub git_commit: Option<String>,
-    /// Whether the checkout had uncommitted changes.
+    /// Whether the checkout had uncommitted changes (outside the sweep's
+    /// own output directory, which a re-run rewrites).
     pub git_dirty: Option<bool>,
     pub vm_binary: String,
 }
@@ -36,15 +37,26 @@ pub fn cores() -> u32 {
 }
 
 impl Machine {
-    /// Describes this machine; `repo` is where to ask git.
-    pub fn describe(vm_binary: &Path, repo: &Path) -> Machine {
+    /// Describes this machine; `repo` is where to ask git, and changes
+    /// under `output` (the sweep's own results) do not count as uncommitted.
+    pub fn describe(vm_binary: &Path, repo: &Path, output: &Path) -> Machine {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
         let git_commit = git(repo, &["rev-parse", "HEAD"]);
+        let output = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
+        let exclude = format!(":(exclude){}", output.display());
+        let status = [
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ":/",
+            &exclude,
+        ];
         let git_dirty = git_commit
             .as_ref()
-            .and_then(|_| git(repo, &["status", "--porcelain", "--untracked-files=no"]))
+            .and_then(|_| git(repo, &status))
             .map(|s| !s.is_empty());
         Machine {
             cores: cores(),
@@ -151,7 +163,7 @@ mod tests {
 
     #[test]
     fn this_machine_describes_itself() {
-        let m = Machine::describe(Path::new("vm"), Path::new("."));
+        let m = Machine::describe(Path::new("vm"), Path::new("."), Path::new("target"));
         assert!(m.cores >= 1);
         assert!(m.one_line().starts_with(&format!("{} cores", m.cores)));
         assert_eq!(m.date.len(), 20);

@@ -181,7 +181,7 @@ fn sweep(plan: Plan, options: &Options, suite: &Suite, vm: &Path, out: &Path) ->
     let mut sweep = Sweep {
         suite: options.suite.clone(),
         settings: plan.settings,
-        machine: Machine::describe(vm, repo),
+        machine: Machine::describe(vm, repo, out),
         records,
         speedups,
         notes: plan.notes,
