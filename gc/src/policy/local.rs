@@ -33,7 +33,7 @@ pub(crate) const TRIGGER_OPTIONS: [OptionSpec; 3] = [
         name: "global_mark_threads",
         ty: OptionType::Int { min: 0, max: 1024 },
         default: "0",
-        doc: "threads marking and sweeping in a global collection (0: one per worker)",
+        doc: "threads of the pool marking and sweeping a global collection (0: one per worker; a collection one heap dominates runs on one thread)",
     },
 ];
 
