@@ -28,6 +28,8 @@ use crate::memory::Memory;
 pub(crate) struct Core<T: Task> {
     pub memory: Memory,
     pub task: T,
+    /// Envelopes taken from the cell's mailbox and not yet received.
+    pub inbox: Mailbox,
 }
 
 /// What arrives in a mailbox.

@@ -15,11 +15,13 @@ use shareable::Message;
 
 use crate::cell::{Envelope, ExitOutcome, IsolateCell, Status};
 use crate::executor::Task;
+use crate::mailbox::Mailbox;
 use crate::memory::{HeapLimitExceeded, Memory};
 use crate::runtime::{Runnable, Runtime};
 
 pub struct Context<'a, T: Task> {
     pub memory: &'a mut Memory,
+    pub(crate) inbox: &'a mut Mailbox,
     pub(crate) cell: &'a Arc<IsolateCell<T>>,
     pub(crate) runtime: &'a Runtime<T>,
     pub(crate) local: &'a Worker<Runnable<T>>,
@@ -123,7 +125,10 @@ impl<'a, T: Task> Context<'a, T> {
 
     /// The oldest envelope in this isolate's mailbox.
     pub fn try_receive(&mut self) -> Option<Envelope> {
-        let envelope = self.cell.state.lock().mailbox.pop_front();
+        if self.inbox.is_empty() {
+            self.cell.state.lock().mailbox.move_into(self.inbox);
+        }
+        let envelope = self.inbox.pop_front();
         if envelope.is_some() {
             self.memory.messages.received += 1;
         }

@@ -7,8 +7,8 @@
 //!   request) and every parked isolate is held by its locked cell: no
 //!   isolate runs, so every heap is lent to the collector.
 //! - Its roots are everything any isolate may still use: each isolate's
-//!   registers and pending spawn arguments, every message in a mailbox, and
-//!   the results that ended isolates left for `wait`.
+//!   registers and pending spawn arguments, every message in a mailbox or
+//!   an inbox, and the results that ended isolates left for `wait`.
 //! - Requests made before a collection ends are served by it: back-to-back
 //!   requests collapse into one.
 //! - The pages of dead isolates' shareable objects belong to `dead`, the
@@ -106,6 +106,12 @@ impl<T: Task> Runtime<T> {
         let mut extra: Vec<Value> = Vec::new();
         for state in &states {
             state.mailbox.shared_refs(&mut extra);
+            if let Status::Parked { core, .. } = &state.status {
+                core.inbox.shared_refs(&mut extra);
+            }
+        }
+        for r in runnables.iter() {
+            r.core.inbox.shared_refs(&mut extra);
         }
         global.results.retain(|weak| match weak.upgrade() {
             Some(result) => {

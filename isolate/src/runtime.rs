@@ -24,6 +24,7 @@ use parking_lot::{Condvar, Mutex};
 use crate::cell::{BlockReason, Core, Envelope, ExitOutcome, IsolateCell, Status};
 use crate::executor::{Failure, Task};
 use crate::global::{GlobalState, Stop};
+use crate::mailbox::Mailbox;
 use crate::memory::{Memory, MemoryConfig};
 use crate::stats::RunStats;
 
@@ -172,7 +173,11 @@ impl<T: Task> Runtime<T> {
         let cell = Arc::new(IsolateCell::new(id));
         let mut memory = Memory::new(&self.config.memory);
         memory.is_main = id == self.main_id;
-        let core = Box::new(Core { memory, task });
+        let core = Box::new(Core {
+            memory,
+            task,
+            inbox: Mailbox::default(),
+        });
         self.registry.lock().insert(id, Arc::clone(&cell));
         self.spawned.fetch_add(1, Ordering::Relaxed);
         self.active.fetch_add(1, Ordering::SeqCst);
@@ -278,7 +283,9 @@ impl<T: Task> Runtime<T> {
     /// which case it runs again.
     pub fn park(&self, r: Runnable<T>, reason: BlockReason, local: &Worker<Runnable<T>>) {
         let mut state = r.cell.state.lock();
-        let ready = state.notified || (reason == BlockReason::Receive && !state.mailbox.is_empty());
+        let ready = state.notified
+            || (reason == BlockReason::Receive
+                && !(state.mailbox.is_empty() && r.core.inbox.is_empty()));
         state.notified = false;
         if ready {
             drop(state);

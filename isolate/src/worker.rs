@@ -49,6 +49,7 @@ fn run_slice<T: Task>(runtime: &Runtime<T>, local: &Worker<Runnable<T>>, r: Runn
         let core = &mut *core;
         let mut ctx = Context {
             memory: &mut core.memory,
+            inbox: &mut core.inbox,
             cell: &cell,
             runtime,
             local,

@@ -355,3 +355,79 @@ fn global_collections_run_only_with_every_isolate_stopped_and_requests_collapse(
         );
     }
 }
+
+/// A receive moves the whole shared mailbox into the isolate's private
+/// inbox; the messages left there are roots of a global collection that
+/// runs while the isolate is parked in `wait`.
+#[test]
+fn messages_in_a_parked_isolates_inbox_are_roots_of_a_global_collection() {
+    for threads in [1, 2] {
+        let mut step = 0;
+        let mut child = None;
+        let main = task(move |ctx| {
+            step += 1;
+            match step {
+                1 => {
+                    // The sender's string is frozen, so the message holds a
+                    // reference to it; once the sender ends, only that
+                    // message keeps the string alive.
+                    let me = ctx.self_target();
+                    ctx.spawn(task(move |ctx| {
+                        let s = ctx
+                            .memory
+                            .heap
+                            .alloc_str("kept alive by a message")
+                            .unwrap();
+                        ctx.memory.heap.set_frozen(s, true);
+                        for v in [int(1), s] {
+                            let m = Message::copy(&ctx.memory.heap, &[v]).unwrap();
+                            ctx.send(&me, m).unwrap();
+                        }
+                        Outcome::Finished(Value::NIL)
+                    }));
+                    Outcome::Blocked(BlockReason::Receive)
+                }
+                _ if child.is_none() => {
+                    let Some(Envelope::Message(first)) = ctx.try_receive() else {
+                        step -= 1;
+                        return Outcome::Blocked(BlockReason::Receive);
+                    };
+                    assert_eq!(int_of(ctx, &first), 1);
+                    let mut yields = 0;
+                    let (_, c) = ctx.spawn(task(move |ctx| {
+                        yields += 1;
+                        match yields {
+                            // Time for main to park first.
+                            1..=5 => Outcome::Yielded,
+                            6 => {
+                                ctx.request_global();
+                                Outcome::Yielded
+                            }
+                            _ => Outcome::Finished(Value::NIL),
+                        }
+                    }));
+                    let pending = matches!(ctx.wait(&c).unwrap(), WaitState::Pending);
+                    assert!(pending, "the child has not run yet");
+                    child = Some(c);
+                    Outcome::Blocked(BlockReason::Wait(0))
+                }
+                _ => match ctx.wait(child.as_ref().unwrap()).unwrap() {
+                    WaitState::Pending => Outcome::Blocked(BlockReason::Wait(0)),
+                    WaitState::Done(_) => {
+                        let Some(Envelope::Message(m)) = ctx.try_receive() else {
+                            panic!("the second message was lost")
+                        };
+                        assert!(m.references_shared());
+                        Outcome::Finished(Value::NIL)
+                    }
+                },
+            }
+        });
+        let report = isolate::run(config(threads), main);
+        assert_eq!(report.result, Ok(()), "threads {threads}");
+        let global = &report.stats.global;
+        assert_eq!(global.collections, 1, "threads {threads}");
+        assert_eq!(global.freed_shareable_bytes, 0, "threads {threads}");
+        assert!(global.last.shareable_live_bytes > 0, "threads {threads}");
+    }
+}
