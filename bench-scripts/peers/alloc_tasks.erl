@@ -8,6 +8,7 @@
 -module(alloc_tasks).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 task(I) ->
     Pair = {I, I + 1},
@@ -17,21 +18,6 @@ task(I) ->
 
 worker(I, End, Sum) when I >= End -> Sum;
 worker(I, End, Sum) -> worker(I + 1, End, Sum + task(I)).
-
-shares(N, Rn) ->
-    {Parts, _} = lists:mapfoldl(
-        fun(R, First) ->
-            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
-            {{First, Count}, First + Count}
-        end, 0, lists:seq(0, Rn - 1)),
-    Parts.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
 
 main(Args) ->
     {N, Rn} = args(Args, 200000),

@@ -5,7 +5,7 @@
 # pair[1] + the string's length) split into ISOLATES contiguous ranges.
 # Prints "tasks: SIZE checksum: C".
 # Usage: ruby bench-scripts/peers/alloc_tasks.rb [SIZE] [ISOLATES]   (default 200000 1)
-Warning[:experimental] = false # Ractors warn that they are experimental
+require_relative "ractor_split"
 
 def task(i)
   pair = [i, i + 1]
@@ -20,14 +20,7 @@ def worker(first, count)
   sum
 end
 
-n = (ARGV[0] || 200000).to_i
-rn = (ARGV[1] || 1).to_i
-first = 0
-ractors = (0...rn).map do |r|
-  count = n / rn + (r < n % rn ? 1 : 0)
-  ractor = Ractor.new(first, count) { |f, c| worker(f, c) }
-  first += count
-  ractor
-end
-sum = ractors.sum(&:take)
+n, rn = size_and_isolates(200000)
+parts = on_ractors(n, rn)
+sum = parts.sum
 puts "tasks: #{n} checksum: #{sum}"

@@ -10,6 +10,7 @@
 -module(big).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 lcg(X) -> (1103515245 * X + 12345) rem 2147483648.
 
@@ -43,21 +44,6 @@ serving(Main, Served) ->
         stop -> Main ! {served, self(), Served}
     end.
 
-shares(N, Rn) ->
-    {Parts, _} = lists:mapfoldl(
-        fun(R, First) ->
-            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
-            {{First, Count}, First + Count}
-        end, 0, lists:seq(0, Rn - 1)),
-    Parts.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn} = args(Args, 100000),
     Me = self(),
@@ -72,7 +58,4 @@ main(Args) ->
     [P ! stop || P <- All],
     Served = lists:sum([receive {served, P, S} -> S end || P <- All]),
     io:format("pings: ~b checksum: ~b~n", [Served, PongSum]),
-    case N > 0 of
-        true -> io:format("metric ns_per_ping ~b~n", [Elapsed div N]);
-        false -> ok
-    end.
+    metric("ns_per_ping", Elapsed, N).

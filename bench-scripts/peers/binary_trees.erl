@@ -10,6 +10,7 @@
 -module(binary_trees).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 bottom_up_tree(0) -> {nil, nil};
 bottom_up_tree(D) -> {bottom_up_tree(D - 1), bottom_up_tree(D - 1)}.
@@ -38,13 +39,6 @@ worker(Size, Rn, R) ->
             {B1, C1, Base + Trees}
         end, {0, 0, 0}, Plan),
     {Built, Check, item_check(LongLived)}.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
 
 main(Args) ->
     {N, Rn} = args(Args, 2000000),

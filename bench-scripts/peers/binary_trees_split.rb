@@ -9,7 +9,7 @@
 # long-lived tree of the deepest depth that got a tree.
 # Prints "trees: T check: C".
 # Usage: ruby bench-scripts/peers/binary_trees_split.rb [SIZE] [ISOLATES]   (default 2000000 1)
-Warning[:experimental] = false # Ractors warn that they are experimental
+require_relative "ractor_split"
 
 def bottom_up_tree(depth)
   return [nil, nil] if depth <= 0
@@ -49,8 +49,7 @@ def worker(size, rn, r)
   [built, check, item_check(long_lived)]
 end
 
-n = (ARGV[0] || 2000000).to_i
-rn = (ARGV[1] || 1).to_i
+n, rn = size_and_isolates(2000000)
 ractors = (0...rn).map { |r| Ractor.new(n, rn, r) { |size, count, index| worker(size, count, index) } }
 parts = ractors.map(&:take)
 built = parts.sum { |part| part[0] }

@@ -9,6 +9,7 @@
 -module(chameneos).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 complement(A, A) -> A;
 complement(A, B) -> 3 - A - B.
@@ -36,13 +37,6 @@ mall(Main, Meetings, Creatures, {First, FirstColour}, Made, Home) ->
         mall(Main, Meetings, Creatures, none, Made + 1, Home)
     end.
 
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn0} = args(Args, 50000),
     Rn = max(Rn0, 2),
@@ -61,7 +55,4 @@ main(Args) ->
         false -> error("the sum of colours changed mod 3")
     end,
     io:format("meetings: ~b met: ~b~n", [Made, Met]),
-    case N > 0 of
-        true -> io:format("metric ns_per_meeting ~b~n", [Elapsed div N]);
-        false -> ok
-    end.
+    metric("ns_per_meeting", Elapsed, N).

@@ -7,6 +7,7 @@
 -module(counting).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 counter(Count, Sum) ->
     receive
@@ -26,21 +27,6 @@ producer(Parent, First, Count) ->
     Elapsed = erlang:monotonic_time(nanosecond) - Start,
     Parent ! {self(), Counted, Sum, Elapsed}.
 
-shares(N, Rn) ->
-    {Parts, _} = lists:mapfoldl(
-        fun(R, First) ->
-            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
-            {{First, Count}, First + Count}
-        end, 0, lists:seq(0, Rn - 1)),
-    Parts.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn} = args(Args, 200000),
     Me = self(),
@@ -50,7 +36,4 @@ main(Args) ->
             receive {Pid, C1, S1, T1} -> {C + C1, S + S1, T + T1} end
         end, {0, 0, 0}, Pids),
     io:format("messages: ~b sum: ~b~n", [Counted, Sum]),
-    case N > 0 of
-        true -> io:format("metric ns_per_message ~b~n", [Ns div N]);
-        false -> ok
-    end.
+    metric("ns_per_message", Ns, N).

@@ -8,6 +8,7 @@
 -module(fork_join).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 work(K) -> lists:foldl(fun(I, X) -> (X * 31 + I) rem 1000003 end, K, lists:seq(0, 7)).
 
@@ -29,20 +30,10 @@ run(K, N, Rn, Window, Sum) ->
             run(K + 1, N, Rn, queue:in(fork(K), Window), Sum)
     end.
 
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn} = args(Args, 20000),
     Start = erlang:monotonic_time(nanosecond),
     Sum = run(0, N, Rn, queue:new(), 0),
     Elapsed = erlang:monotonic_time(nanosecond) - Start,
     io:format("joined: ~b sum: ~b~n", [N, Sum]),
-    case N > 0 of
-        true -> io:format("metric ns_per_isolate ~b~n", [Elapsed div N]);
-        false -> ok
-    end.
+    metric("ns_per_isolate", Elapsed, N).

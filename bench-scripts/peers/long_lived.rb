@@ -6,7 +6,7 @@
 # ISOLATES contiguous ranges; the sum is read back from the kept records.
 # Prints "records: SIZE checksum: C".
 # Usage: ruby bench-scripts/peers/long_lived.rb [SIZE] [ISOLATES]   (default 100000 1)
-Warning[:experimental] = false # Ractors warn that they are experimental
+require_relative "ractor_split"
 
 def make_record(i)
   scratch = [i, i * 2, i * 3]
@@ -26,14 +26,7 @@ def worker(first, count)
   sum
 end
 
-n = (ARGV[0] || 100000).to_i
-rn = (ARGV[1] || 1).to_i
-first = 0
-ractors = (0...rn).map do |r|
-  count = n / rn + (r < n % rn ? 1 : 0)
-  ractor = Ractor.new(first, count) { |f, c| worker(f, c) }
-  first += count
-  ractor
-end
-sum = ractors.sum(&:take)
+n, rn = size_and_isolates(100000)
+parts = on_ractors(n, rn)
+sum = parts.sum
 puts "records: #{n} checksum: #{sum}"

@@ -8,6 +8,7 @@
 -module(ping_pong).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 ponger() ->
     receive
@@ -28,23 +29,6 @@ pinger(Parent, First, Count) ->
     P ! stop,
     Parent ! {self(), Sum, Elapsed}.
 
-%% [{First, Count}] for each of Rn parts of 0..N-1: the first N rem Rn parts
-%% get one unit more.
-shares(N, Rn) ->
-    {Parts, _} = lists:mapfoldl(
-        fun(R, First) ->
-            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
-            {{First, Count}, First + Count}
-        end, 0, lists:seq(0, Rn - 1)),
-    Parts.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn} = args(Args, 100000),
     Me = self(),
@@ -52,7 +36,4 @@ main(Args) ->
     {Sum, Ns} = lists:foldl(
         fun(Pid, {S, T}) -> receive {Pid, S1, T1} -> {S + S1, T + T1} end end, {0, 0}, Pids),
     io:format("round_trips: ~b checksum: ~b~n", [N, Sum]),
-    case N > 0 of
-        true -> io:format("metric ns_per_round_trip ~b~n", [Ns div N]);
-        false -> ok
-    end.
+    metric("ns_per_round_trip", Ns, N).

@@ -8,6 +8,7 @@
 -module(spawn_exit).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 wait_all([], Sum) -> Sum;
 wait_all([{Pid, Ref} | Rest], Sum) ->
@@ -28,21 +29,6 @@ spawner(Parent, First, Count) ->
     Sum = batches(First, First + Count, 0),
     Parent ! {self(), Sum, erlang:monotonic_time(nanosecond) - Start}.
 
-shares(N, Rn) ->
-    {Parts, _} = lists:mapfoldl(
-        fun(R, First) ->
-            Count = N div Rn + (case R < N rem Rn of true -> 1; false -> 0 end),
-            {{First, Count}, First + Count}
-        end, 0, lists:seq(0, Rn - 1)),
-    Parts.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
-    end.
-
 main(Args) ->
     {N, Rn} = args(Args, 100000),
     Me = self(),
@@ -50,7 +36,4 @@ main(Args) ->
     {Sum, Ns} = lists:foldl(
         fun(Pid, {S, T}) -> receive {Pid, S1, T1} -> {S + S1, T + T1} end end, {0, 0}, Pids),
     io:format("spawned: ~b sum: ~b~n", [N, Sum]),
-    case N > 0 of
-        true -> io:format("metric ns_per_spawn_and_exit ~b~n", [Ns div N]);
-        false -> ok
-    end.
+    metric("ns_per_spawn_and_exit", Ns, N).

@@ -5,7 +5,7 @@
 # line numbers, split into ISOLATES contiguous ranges.
 # Prints "lines: SIZE fields: F field_chars: C slow: S".
 # Usage: ruby bench-scripts/peers/string_match.rb [SIZE] [ISOLATES]   (default 20000 1)
-Warning[:experimental] = false # Ractors warn that they are experimental
+require_relative "ractor_split"
 
 def vocabulary
   [
@@ -46,18 +46,8 @@ def worker(first, count)
   [fields, chars, slow]
 end
 
-n = (ARGV[0] || 20000).to_i
-rn = (ARGV[1] || 1).to_i
-first = 0
-ractors = (0...rn).map do |r|
-  count = n / rn + (r < n % rn ? 1 : 0)
-  ractor = Ractor.new(first, count) { |f, c| worker(f, c) }
-  first += count
-  ractor
-end
+n, rn = size_and_isolates(20000)
+parts = on_ractors(n, rn)
 total = [0, 0, 0]
-ractors.each do |ractor|
-  part = ractor.take
-  3.times { |k| total[k] += part[k] }
-end
+parts.each { |part| 3.times { |k| total[k] += part[k] } }
 puts "lines: #{n} fields: #{total[0]} field_chars: #{total[1]} slow: #{total[2]}"

@@ -7,6 +7,7 @@
 -module(thread_ring).
 -export([main/1]).
 -mode(compile).
+-include("peer.hrl").
 
 member(Main, Index) ->
     receive {next, Next} -> member(Main, Index, Next, 0) end.
@@ -16,13 +17,6 @@ member(Main, Index, Next, Passes) ->
         stop -> Main ! {self(), Passes};
         0 -> Main ! {last, Index}, member(Main, Index, Next, Passes);
         Token -> Next ! Token - 1, member(Main, Index, Next, Passes + 1)
-    end.
-
-args(Args, DefaultSize) ->
-    case [list_to_integer(A) || A <- Args] of
-        [] -> {DefaultSize, 1};
-        [N] -> {N, 1};
-        [N, Rn | _] -> {N, Rn}
     end.
 
 main(Args) ->
@@ -38,7 +32,4 @@ main(Args) ->
     [P ! stop || P <- Members],
     Passes = lists:sum([receive {P, Count} -> Count end || P <- Members]),
     io:format("passes: ~b last: ~b~n", [Passes, Last]),
-    case N > 0 of
-        true -> io:format("metric ns_per_pass ~b~n", [Elapsed div N]);
-        false -> ok
-    end.
+    metric("ns_per_pass", Elapsed, N).
