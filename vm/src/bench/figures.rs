@@ -24,9 +24,10 @@ use std::path::{Path, PathBuf};
 
 use std::ops::Range;
 
-use plotters::coord::CoordTranslate;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::matrix::Runner;
@@ -264,32 +265,40 @@ fn legend_headroom(entries: usize) -> f64 {
     1.05 / (1.0 - legend)
 }
 
-fn time_figure(path: &Path, workload: &str, counts: &[u32], series: &[Series]) -> Drawn {
-    let top = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.3))
-        .fold(0.0, f64::max);
-    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+/// A chart against isolate count (log scale) on `root`, its mesh drawn.
+fn isolate_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: String,
+    counts: &[u32],
+    y: Range<f64>,
+    y_desc: &str,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<IsolateChart<'a, 'b>, Box<dyn Error>> {
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{workload}: wall time"), (FONT, 20))
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, 20))
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(
-            isolate_axis(counts),
-            0.0..(top * legend_headroom(series.len())).max(1e-3),
-        )?;
+        .build_cartesian_2d(isolate_axis(counts), y)?;
     chart
         .configure_mesh()
         .x_desc("isolates (log scale)")
-        .y_desc("wall time (s), median with min-max")
+        .y_desc(y_desc)
         .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| format!("{y:.2}"))
+        .y_label_formatter(y_label)
         .label_style((FONT, 13))
         .max_light_lines(1)
         .axis_desc_style((FONT, 14))
         .draw()?;
+    Ok(chart)
+}
+
+type IsolateChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<WithKeyPoints<LogCoord<f64>>, RangedCoordf64>>;
+
+/// Each series as a line with a dot at each point, named in the legend.
+fn draw_lines(chart: &mut IsolateChart<'_, '_>, series: &[Series]) -> Drawn {
     for s in series {
         let style = s.color.stroke_width(2);
         chart
@@ -301,6 +310,26 @@ fn time_figure(path: &Path, workload: &str, counts: &[u32], series: &[Series]) -
                 .iter()
                 .map(|p| Circle::new((p.0, p.1), 4, s.color.filled())),
         )?;
+    }
+    Ok(())
+}
+
+fn time_figure(path: &Path, workload: &str, counts: &[u32], series: &[Series]) -> Drawn {
+    let top = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.3))
+        .fold(0.0, f64::max);
+    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+    let mut chart = isolate_chart(
+        &root,
+        format!("{workload}: wall time"),
+        counts,
+        0.0..(top * legend_headroom(series.len())).max(1e-3),
+        "wall time (s), median with min-max",
+        &|y| format!("{y:.2}"),
+    )?;
+    draw_lines(&mut chart, series)?;
+    for s in series {
         chart.draw_series(
             s.points
                 .iter()
@@ -319,26 +348,14 @@ fn speedup_figure(path: &Path, workload: &str, counts: &[u32], series: &[Series]
         .chain(counts.iter().map(|&n| f64::from(n) / f64::from(counts[0])))
         .fold(1.0, f64::max);
     let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{workload}: speedup over {} isolate(s)", counts[0]),
-            (FONT, 20),
-        )
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(isolate_axis(counts), 0.0..top * 1.15)?;
-    chart
-        .configure_mesh()
-        .x_desc("isolates (log scale)")
-        .y_desc("speedup (x, time at fewest isolates / time)")
-        .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| format!("{y:.1}"))
-        .label_style((FONT, 13))
-        .max_light_lines(1)
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    let mut chart = isolate_chart(
+        &root,
+        format!("{workload}: speedup over {} isolate(s)", counts[0]),
+        counts,
+        0.0..top * 1.15,
+        "speedup (x, time at fewest isolates / time)",
+        &|y| format!("{y:.1}"),
+    )?;
     let ideal = BLACK.mix(0.5).stroke_width(1);
     chart
         .draw_series(DashedLineSeries::new(
@@ -351,18 +368,7 @@ fn speedup_figure(path: &Path, workload: &str, counts: &[u32], series: &[Series]
         ))?
         .label("ideal (linear)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ideal));
-    for s in series {
-        let style = s.color.stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1)), style))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        chart.draw_series(
-            s.points
-                .iter()
-                .map(|p| Circle::new((p.0, p.1), 4, s.color.filled())),
-        )?;
-    }
+    draw_lines(&mut chart, series)?;
     // Speedups rise to the right: the upper left stays clear.
     legend_box(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
