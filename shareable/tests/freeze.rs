@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::graph::{Breach, World, spec};
-use common::{collect, int, snapshot};
+use common::{collect, int, on_small_stack, snapshot};
 use heap::{HandleTarget, Heap, HeapStats, LiteralSpace, MutateError, SweepMode, Type, Value};
 use proptest::prelude::*;
 use shareable::{FreezeError, FreezeReport, Message, is_shareable, make_shareable};
@@ -473,17 +473,6 @@ fn a_frozen_graph_travels_by_reference() {
     let decoded = message.decode(&mut b).unwrap();
     assert_ne!(decoded[0], wrapper);
     assert_eq!(b.array_of(decoded[0]), Some(&[arr, arr][..]));
-}
-
-/// Runs `f` on a thread with the default 2 MiB test stack, whatever
-/// `RUST_MIN_STACK` says.
-fn on_small_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 #[test]

@@ -3,20 +3,9 @@
 
 mod common;
 
-use common::{collect, int};
+use common::{collect, int, on_small_stack};
 use heap::{Heap, Value};
 use shareable::Message;
-
-/// Runs `f` on a thread with the default 2 MiB test stack, whatever
-/// `RUST_MIN_STACK` says.
-fn on_small_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
-}
 
 #[test]
 fn a_million_cell_list_copies_and_decodes_on_a_small_stack() {

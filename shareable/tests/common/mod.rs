@@ -1,6 +1,7 @@
 //! Helpers shared by the message tests: marking as a local collector would,
 //! the isomorphism check between a sender's graph and its decoded copy, and
-//! snapshots of a sender's graph.
+//! snapshots of a sender's graph, and a thread with a small stack for the
+//! tests that must not recurse per object.
 
 // Each test crate uses a subset of the helpers.
 #![allow(dead_code)]
@@ -11,6 +12,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use heap::{Heap, HeapStats, SweepMode, SweepReport, Type, Value};
+
+/// Runs `f` on a thread with the default 2 MiB test stack, whatever
+/// `RUST_MIN_STACK` says.
+pub fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
 
 pub fn int(n: i64) -> Value {
     Value::int(n).unwrap()
