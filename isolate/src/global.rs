@@ -22,7 +22,7 @@ use heap::{Heap, Value};
 use parking_lot::MutexGuard;
 use shareable::Message;
 
-use crate::cell::{State, Status};
+use crate::cell::{Core, State, Status};
 use crate::executor::Task;
 use crate::runtime::{Runnable, Runtime};
 
@@ -106,12 +106,6 @@ impl<T: Task> Runtime<T> {
         let mut extra: Vec<Value> = Vec::new();
         for state in &states {
             state.mailbox.shared_refs(&mut extra);
-            if let Status::Parked { core, .. } = &state.status {
-                core.inbox.shared_refs(&mut extra);
-            }
-        }
-        for r in runnables.iter() {
-            r.core.inbox.shared_refs(&mut extra);
         }
         global.results.retain(|weak| match weak.upgrade() {
             Some(result) => {
@@ -124,12 +118,11 @@ impl<T: Task> Runtime<T> {
         let reports = {
             let mut parts: Vec<HeapRoots<'_>> = Vec::new();
             for r in runnables.iter_mut() {
-                parts.push(roots_of(&mut r.core.memory.heap, &r.core.task));
+                parts.push(roots_of(&mut r.core));
             }
             for state in states.iter_mut() {
                 if let Status::Parked { core, .. } = &mut state.status {
-                    let core = &mut **core;
-                    parts.push(roots_of(&mut core.memory.heap, &core.task));
+                    parts.push(roots_of(core));
                 }
             }
             let GlobalState {
@@ -158,9 +151,19 @@ impl<T: Task> Runtime<T> {
     }
 }
 
-/// An isolate's heap and its roots, for the global collector.
-fn roots_of<'a, T: Task>(heap: &'a mut Heap, task: &T) -> HeapRoots<'a> {
+/// An isolate's heap and its roots, for the global collector: what its
+/// task holds and the shareable objects its inbox's messages reference.
+fn roots_of<T: Task>(core: &mut Core<T>) -> HeapRoots<'_> {
+    let Core {
+        memory,
+        task,
+        inbox,
+    } = core;
     let mut roots = Vec::new();
     task.for_each_root(&mut |v| roots.push(v));
-    HeapRoots { heap, roots }
+    inbox.shared_refs(&mut roots);
+    HeapRoots {
+        heap: &mut memory.heap,
+        roots,
+    }
 }
