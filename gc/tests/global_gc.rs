@@ -148,8 +148,11 @@ fn dead_isolates_shareables_live_until_unreachable() {
         .alloc_str("frozen by an isolate that then ended")
         .unwrap();
     dying.set_frozen(shared, true);
-    let orphan = dying.alloc_str("frozen and forgotten").unwrap();
+    let orphan = dying.alloc_str("frozen, sent, and forgotten").unwrap();
     dying.set_frozen(orphan, true);
+    // Both left the isolate in messages, so both outlive it.
+    dying.publish(shared);
+    dying.publish(orphan);
     let holder = survivor.alloc_array(vec![shared]).unwrap();
     dying.retire_into(&mut global);
     assert_eq!(global.stats().objects, 2);
@@ -254,4 +257,72 @@ fn one_large_heap_is_marked_on_the_calling_thread() {
         (reports[0].live_objects, reports[0].freed_objects),
         (150_000, 150_001)
     );
+}
+
+/// A frozen graph of `n` objects: object `i` is an array referencing the
+/// objects `edges[i]` (all below `i`, so freezing in order keeps every
+/// shareable object's children shareable) and its own index.
+fn frozen_dag(heap: &mut Heap, edges: &[Vec<usize>]) -> Vec<Value> {
+    let mut objects: Vec<Value> = Vec::new();
+    for (i, children) in edges.iter().enumerate() {
+        let mut elems: Vec<Value> = match i {
+            0 => Vec::new(),
+            _ => children.iter().map(|&c| objects[c % i]).collect(),
+        };
+        elems.push(Value::int(i as i64).unwrap());
+        let v = heap.alloc_array(elems).unwrap();
+        heap.set_frozen(v, true);
+        objects.push(v);
+    }
+    objects
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Retiring a heap keeps exactly what the published objects reach (and
+    /// it is intact), and frees every other object: unpublished shareable
+    /// ones and private ones alike.
+    #[test]
+    fn retiring_keeps_exactly_what_published_objects_reach(
+        edges in prop::collection::vec(prop::collection::vec(0usize..1000, 0..4), 1..120),
+        published in prop::collection::vec(0usize..1000, 0..6),
+        private in 0usize..50,
+    ) {
+        let mut heap = Heap::new();
+        let mut global = Heap::new_global();
+        let objects = frozen_dag(&mut heap, &edges);
+        let private: Vec<Value> = (0..private)
+            .map(|i| heap.alloc_array(vec![objects[i % objects.len()]]).unwrap())
+            .collect();
+        let n = objects.len();
+        let mut reached = vec![false; n];
+        let mut stack: Vec<usize> = published.iter().map(|p| p % n).collect();
+        for &p in &stack {
+            heap.publish(objects[p]);
+        }
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut reached[i], true) {
+                continue;
+            }
+            if i > 0 {
+                stack.extend(edges[i].iter().map(|&c| c % i));
+            }
+        }
+        heap.retire_into(&mut global);
+        for (i, &v) in objects.iter().enumerate() {
+            prop_assert_eq!(global.is_allocated(v), reached[i], "object {}", i);
+            if reached[i] {
+                let elems = global.array_of(v).unwrap();
+                prop_assert_eq!(*elems.last().unwrap(), Value::int(i as i64).unwrap());
+            }
+        }
+        for &v in &private {
+            prop_assert!(!global.is_allocated(v));
+        }
+        let kept = reached.iter().filter(|&&r| r).count();
+        prop_assert_eq!(global.stats().objects, kept);
+        prop_assert_eq!(global.held_bytes(), global.stats().pages * heap::PAGE_SIZE);
+        prop_assert_eq!(heap.stats().pages, 0);
+    }
 }

@@ -11,6 +11,8 @@
 //! - Sweep frees exactly the allocated, unmarked objects (unmarked and not
 //!   shareable, for a local sweep), drops their out-of-line storage, rebuilds
 //!   every free list, and gives back pages left empty.
+//! - A heap whose isolate ends keeps only what other isolates can reach: the
+//!   objects a message published and the shareable graph beneath them.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,6 +52,14 @@ impl Heap {
     /// marked, which the caller must then trace.
     #[inline]
     pub fn mark_local(&self, v: Value) -> bool {
+        self.mark_own(v, false)
+    }
+
+    /// Sets the mark bit of `v` when it is an object of this heap, not yet
+    /// marked, and (unless `shareable_too`) not shareable; returns whether
+    /// it did.
+    #[inline]
+    fn mark_own(&self, v: Value, shareable_too: bool) -> bool {
         if !v.is_ptr() {
             return false;
         }
@@ -65,12 +75,40 @@ impl Heap {
             let (w, b) = page::bit(page.granule(v.addr()));
             let marks = &(*header).mark[w];
             let current = marks.load(Ordering::Relaxed);
-            if current & b != 0 || (*header).shareable[w] & b != 0 {
+            if current & b != 0 || (!shareable_too && (*header).shareable[w] & b != 0) {
                 return false;
             }
             marks.store(current | b, Ordering::Relaxed);
         }
         true
+    }
+
+    /// Records that the shareable value `v` leaves the isolate: a message
+    /// made from this heap references it, so other isolates may hold it from
+    /// now on, and [`Heap::retire`] keeps it. Immediates and other heaps'
+    /// objects are left alone (they were published by their owner when they
+    /// first left it). Only the owner calls this, like every allocation.
+    #[inline]
+    pub fn publish(&self, v: Value) {
+        if !v.is_ptr() {
+            return;
+        }
+        let page = PagePtr::of(v.addr());
+        // SAFETY: `v` is a live object (crate contract), so its page is live;
+        // the published bitmap of our own pages is written only by us, on the
+        // thread that owns the heap (`Heap` is not `Sync`).
+        unsafe {
+            let header = page.header();
+            if (*header).owner.load(Ordering::Relaxed) != self.id.0 {
+                return;
+            }
+            let (w, b) = page::bit(page.granule(v.addr()));
+            debug_assert!(
+                (*header).shareable[w] & b != 0,
+                "only shareable objects leave an isolate by reference"
+            );
+            (*header).published[w] |= b;
+        }
     }
 
     /// Calls `f` on every value held by the object `v`; nothing for
@@ -80,18 +118,74 @@ impl Heap {
         trace(v, f)
     }
 
-    /// Ends this heap's life: frees every non-shareable object at once and
-    /// hands the pages that still hold shareable objects to `global` (the
-    /// run's global owner), so that other isolates may keep reading them
-    /// until a global collection frees what is dead (DESIGN.md invariant 6).
-    /// Leaves this heap empty.
+    /// Ends this heap's life: [`Heap::retire`], then, if anything is left,
+    /// [`Heap::hand_over_to`] `global`.
     pub fn retire_into(&mut self, global: &mut Heap) {
+        if self.retire() {
+            self.hand_over_to(global);
+        }
+    }
+
+    /// Ends this heap's life, first step: frees every object that no other
+    /// isolate can reach. Those are all of its non-shareable objects (their
+    /// isolate is gone) and every shareable object that never left the
+    /// isolate: only a message moves a reference between isolates, and a
+    /// message marks what it references as published ([`Heap::publish`]);
+    /// a shareable graph references only shareable objects, so what other
+    /// isolates can reach is what is reachable from the published objects.
+    /// Empty pages go back to the pool. Returns true when objects remain
+    /// (the caller then hands them over, DESIGN.md invariant 6).
+    pub fn retire(&mut self) -> bool {
+        if self.shareable_bytes.get() > 0 {
+            self.mark_published();
+        }
+        let report = self.sweep(SweepMode::Global);
+        for page in self.spare.get_mut().drain(..) {
+            page.release();
+        }
+        report.live_objects > 0
+    }
+
+    /// Marks the published objects of this heap and every object of this
+    /// heap reachable from them.
+    fn mark_published(&self) {
+        let mut stack: Vec<Value> = Vec::new();
+        for &page in self.pages.borrow().iter().chain(self.large.borrow().iter()) {
+            // SAFETY: our pages are live; only we write their bitmaps.
+            unsafe {
+                let h = page.header();
+                for w in 0..(*h).published.len() {
+                    let mut bits = (*h).published[w] & (*h).alloc[w];
+                    while bits != 0 {
+                        let g = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let v = Value::from_addr(page.addr() + g * page::GRANULE);
+                        if self.mark_own(v, true) {
+                            stack.push(v);
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(v) = stack.pop() {
+            trace(v, |child| {
+                if self.mark_own(child, true) {
+                    stack.push(child);
+                }
+            });
+        }
+    }
+
+    /// Ends this heap's life, second step: hands every page to `global` (the
+    /// run's global owner), so that other isolates may keep reading the
+    /// objects that [`Heap::retire`] kept until a global collection frees
+    /// what is dead. Leaves this heap empty.
+    pub fn hand_over_to(&mut self, global: &mut Heap) {
         debug_assert_eq!(
             global.id,
             HeapId::GLOBAL,
             "hand-over goes to the global owner"
         );
-        self.sweep(SweepMode::Local);
         let pages = std::mem::take(self.pages.get_mut());
         let large = std::mem::take(self.large.get_mut());
         for &page in pages.iter().chain(&large) {
@@ -171,8 +265,13 @@ impl Heap {
         });
 
         // Keep at most a quarter of the live pages as spares; give back the
-        // rest, so that a heap shrinks after a burst.
-        let max_spare = pages.len() / 4;
+        // rest, so that a heap shrinks after a burst. The global owner never
+        // allocates, so it keeps none.
+        let max_spare = if self.id == HeapId::GLOBAL {
+            0
+        } else {
+            pages.len() / 4
+        };
         let spare = self.spare.get_mut();
         spare.append(&mut empty);
         while spare.len() > max_spare {
@@ -359,6 +458,7 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, tally: &mut Tally) -> usize
                 }
                 (*h).alloc[w] = alloc & keep;
                 (*h).shareable[w] &= keep;
+                (*h).published[w] &= keep;
             }
             live += (alloc & keep).count_ones() as usize;
         }

@@ -192,6 +192,16 @@ impl Heap {
         self.in_use.get() + self.out_of_line.get()
     }
 
+    /// Bytes of memory the heap holds: its pages (spares included), its
+    /// large objects' allocations and the out-of-line storage of its arrays
+    /// and maps. This is what the heap costs the process, whatever share of
+    /// it live objects fill (also `HeapStats::heap_size`).
+    pub fn held_bytes(&self) -> usize {
+        let pages = self.pages.borrow().len() + self.spare.borrow().len();
+        let large_bytes: usize = self.large.borrow().iter().map(|p| p.alloc_size()).sum();
+        pages * page::PAGE_SIZE + large_bytes + self.out_of_line.get()
+    }
+
     /// Bytes of the shareable objects this heap holds (constant time; also
     /// in [`Heap::stats`]).
     pub fn shareable_bytes(&self) -> usize {
@@ -418,13 +428,12 @@ impl Heap {
     /// Figures about the heap's memory.
     pub fn stats(&self) -> HeapStats {
         let pages = self.pages.borrow().len() + self.spare.borrow().len();
-        let large_bytes: usize = self.large.borrow().iter().map(|p| p.alloc_size()).sum();
         let this_cycle = self.in_use.get().saturating_sub(self.swept_in_use.get());
         HeapStats {
             footprint: self.footprint(),
             in_use: self.in_use.get(),
             out_of_line: self.out_of_line.get(),
-            heap_size: pages * page::PAGE_SIZE + large_bytes + self.out_of_line.get(),
+            heap_size: self.held_bytes(),
             pages,
             large_objects: self.large.borrow().len(),
             objects: self.objects(),

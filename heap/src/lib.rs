@@ -8,7 +8,8 @@
 //!   header names the owning heap (ownership is a mask and a load); free lists
 //!   per size class; mark state in side bitmaps, never in object headers; a
 //!   large-object space; out-of-line storage counted in the accounting; empty
-//!   pages given back after a sweep.
+//!   pages given back after a sweep, to a process-wide pool that new heaps
+//!   draw from.
 //! - [`LiteralSpace`]: a module's constants, frozen, shareable, immortal.
 //!
 //! The crate's contract, on which its safe API rests: a `Value` handed to the
@@ -18,7 +19,9 @@
 //! `unsafe` code lives here (DESIGN.md invariant 8), each block with a
 //! `SAFETY:` comment.
 //!
-//! The crate has no dependencies: pages come from the global allocator.
+//! Pages come from the global allocator, through the pool of empty pages
+//! (`pool`), whose one system call (`madvise`) is the crate's one
+//! dependency (`libc`).
 
 mod alloc;
 mod array;
@@ -31,6 +34,7 @@ mod map;
 mod mutate;
 pub mod object;
 mod page;
+mod pool;
 mod read;
 mod stats;
 mod value;
@@ -45,6 +49,7 @@ pub use map::{Number, Unhashable, ValueMap};
 pub use mutate::MutateError;
 pub use object::HandleTarget;
 pub use page::{HeapId, MAX_SMALL_OBJECT, PAGE_SIZE};
+pub use pool::{RESIDENT_POOLED_PAGES, pooled_pages};
 pub use read::Type;
 pub use stats::HeapStats;
 pub use value::{INT_MAX, INT_MIN, Value};

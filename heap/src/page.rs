@@ -4,10 +4,10 @@
 //! page is longer but equally aligned, and holds one object that starts in
 //! its first `PAGE_SIZE` bytes), so the header of the page holding any object
 //! is found by masking the object's address: ownership is a mask and a load.
-//! The header records the owning heap; mark, allocation and shareable state
-//! live in bitmaps in the header, one bit per 16-byte granule (an object's bit
-//! is the bit of its first granule), never in object headers that another
-//! isolate may read.
+//! The header records the owning heap; mark, allocation, shareable and
+//! published state live in bitmaps in the header, one bit per 16-byte granule
+//! (an object's bit is the bit of its first granule), never in object headers
+//! that another isolate may read.
 //!
 //! Who touches what: `owner` is atomic because any isolate may read it (to
 //! tell its own objects from foreign ones) while the owner hands the page over.
@@ -106,6 +106,10 @@ pub(crate) struct PageHeader {
     pub mark: [AtomicU64; BITMAP_WORDS],
     pub alloc: [u64; BITMAP_WORDS],
     pub shareable: [u64; BITMAP_WORDS],
+    /// Shareable objects the owner let out of the isolate (a message it
+    /// made references them): other isolates may hold them. Set only by the
+    /// owner; a subset of `shareable`.
+    pub published: [u64; BITMAP_WORDS],
 }
 
 /// Offset of slot 0 from the page start: the header, rounded to a granule.
@@ -159,7 +163,7 @@ impl PagePtr {
     pub fn new_small(owner: HeapId, class: usize, needs_drop: bool) -> Option<PagePtr> {
         let slot_size = SIZE_CLASSES[class];
         let n_slots = (PAGE_SIZE - FIRST_SLOT) / slot_size;
-        let page = Self::allocate(PAGE_SIZE)?;
+        let page = crate::pool::take().or_else(|| Self::allocate(PAGE_SIZE))?;
         page.init(
             owner,
             class as u8,
@@ -207,15 +211,28 @@ impl PagePtr {
             mark: [const { AtomicU64::new(0) }; BITMAP_WORDS],
             alloc: [0; BITMAP_WORDS],
             shareable: [0; BITMAP_WORDS],
+            published: [0; BITMAP_WORDS],
         };
         // SAFETY: the page was just allocated with room and alignment for the
         // header, and nothing else refers to it yet.
         unsafe { self.header().write(header) }
     }
 
-    /// Returns the page's memory to the system. The page must hold no live
-    /// object and no reference to it may remain.
+    /// Gives a page that holds no live object, and to which no reference
+    /// remains, to the process-wide pool of empty pages (a page of
+    /// `PAGE_SIZE` bytes) or back to the system (a larger one).
     pub fn release(self) {
+        // SAFETY: the page is live; `alloc_size` is only written by `init`.
+        if unsafe { (*self.header()).alloc_size } == PAGE_SIZE {
+            crate::pool::give(self);
+        } else {
+            self.free();
+        }
+    }
+
+    /// Returns the page's memory to the system allocator. The page must hold
+    /// no live object and no reference to it may remain.
+    fn free(self) {
         // SAFETY: the page is live and was allocated by `allocate` with this
         // size and alignment, read back from its own header.
         unsafe {

@@ -322,6 +322,11 @@ fn a_retired_heap_hands_its_shareable_objects_to_the_global_owner() {
     let private = heap.alloc_str("dies with its isolate").unwrap();
     let shareable_bytes = heap.stats().shareable_bytes;
     assert!(shareable_bytes >= 64, "{shareable_bytes}");
+    // Sent away (a message referenced it): others may hold it, and through
+    // it `shared`.
+    heap.publish(holder);
+    let unsent = heap.alloc_str("frozen, never sent").unwrap();
+    heap.set_frozen(unsent, true);
 
     heap.retire_into(&mut global);
     let gone = heap.stats();
@@ -332,8 +337,19 @@ fn a_retired_heap_hands_its_shareable_objects_to_the_global_owner() {
     assert_eq!(global.owner_of(shared), Some(heap::HeapId::GLOBAL));
     assert_eq!(global.str_of(shared), Some("kept for the others"));
     assert!(global.is_allocated(holder) && !global.is_allocated(private));
+    assert!(
+        !global.is_allocated(unsent),
+        "no other isolate can reach it"
+    );
     assert_eq!(global.stats().shareable_bytes, shareable_bytes);
     assert_eq!(global.stats().objects, 2);
+    let held = global.stats();
+    assert_eq!(
+        held.heap_size,
+        held.pages * heap::PAGE_SIZE,
+        "whole pages are what the global owner holds"
+    );
+    assert_eq!(global.held_bytes(), held.heap_size);
 
     // A global collection keeps what a root reaches ...
     mark_globally(&[holder]);

@@ -35,6 +35,10 @@ pub(crate) struct GlobalState {
     pub policy: Box<dyn Policy>,
     pub shareable_since: usize,
     pub shareable_survivors: usize,
+    /// Bytes `dead` held after the last global collection.
+    pub dead_survivors: usize,
+    /// The most bytes `dead` held at any time.
+    pub dead_peak: usize,
     /// Results of ended isolates that reference shareable objects.
     pub results: Vec<Weak<Message>>,
 }
@@ -51,6 +55,8 @@ impl GlobalState {
             policy,
             shareable_since: 0,
             shareable_survivors: 0,
+            dead_survivors: 0,
+            dead_peak: 0,
             results: Vec::new(),
         }
     }
@@ -59,7 +65,8 @@ impl GlobalState {
         GlobalFigures {
             shareable_since_global: self.shareable_since,
             shareable_survivors: self.shareable_survivors,
-            dead_isolate_bytes: self.dead.footprint(),
+            dead_isolate_bytes: self.dead.held_bytes(),
+            dead_isolate_survivors: self.dead_survivors,
         }
     }
 
@@ -132,6 +139,7 @@ impl<T: Task> Runtime<T> {
             global.policy.after_global(&outcome);
             global.shareable_since = 0;
             global.shareable_survivors = outcome.shareable_live_bytes;
+            global.dead_survivors = global.dead.held_bytes();
             reports
         };
 

@@ -82,7 +82,11 @@ pub fn run<T: Task>(config: SchedulerConfig, main: T) -> RunReport {
     {
         let global = runtime.global.lock();
         stats.global = global.collector.stats().clone();
-        stats.dead_isolate_bytes = global.dead.footprint() as u64;
+        let dead = global.dead.stats();
+        stats.dead_isolate_bytes = dead.heap_size as u64;
+        stats.dead_isolate_pages = dead.pages as u64;
+        stats.dead_isolate_live_bytes = dead.footprint as u64;
+        stats.dead_isolate_peak_bytes = global.dead_peak as u64;
     }
     let unobserved_failures = runtime.unobserved_failures();
     RunReport {

@@ -345,12 +345,18 @@ impl<T: Task> Runtime<T> {
             .lock()
             .add_isolate(cell.id, &core.memory, outcome.is_err());
         let mut core = core;
-        let result_shares = matches!(&outcome, Ok(r) if r.shared_refs().next().is_some());
-        // An isolate with no shareable object and a result that references
-        // none leaves nothing behind: its heap is simply freed.
-        let wants_collection = (core.memory.heap.shareable_bytes() > 0 || result_shares) && {
+        let result_shares = matches!(&outcome, Ok(r) if r.references_shared());
+        // Free what no other isolate can reach (outside the global lock);
+        // an isolate that published no shareable object, with a result that
+        // references none, leaves nothing behind.
+        let heap = &mut core.memory.heap;
+        let hands_over = heap.shareable_bytes() > 0 && heap.retire();
+        let wants_collection = (hands_over || result_shares) && {
             let mut global = self.global.lock();
-            core.memory.heap.retire_into(&mut global.dead);
+            if hands_over {
+                heap.hand_over_to(&mut global.dead);
+                global.dead_peak = global.dead_peak.max(global.dead.held_bytes());
+            }
             if let (true, Ok(result)) = (result_shares, &outcome) {
                 global.results.push(Arc::downgrade(result));
             }

@@ -90,8 +90,15 @@ pub struct RunStats {
     pub isolates: Vec<IsolateRecord>,
     /// The global collector's figures.
     pub global: GlobalStats,
-    /// Bytes dead isolates' pages still held when the run ended.
+    /// Memory dead isolates' pages still held when the run ended: whole
+    /// pages (and large objects), whatever share live objects fill.
     pub dead_isolate_bytes: u64,
+    /// Small pages among them.
+    pub dead_isolate_pages: u64,
+    /// Bytes of the objects in them (their footprint).
+    pub dead_isolate_live_bytes: u64,
+    /// The most memory dead isolates' pages held at any time in the run.
+    pub dead_isolate_peak_bytes: u64,
 }
 
 /// Per-isolate records kept: the first isolates to end (a run of millions

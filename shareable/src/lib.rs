@@ -35,8 +35,12 @@
 //! - shareable objects (`Heap::is_shareable`: frozen and shareable, which
 //!   includes every literal) are not copied: the message references them and
 //!   decoding gives back the very same `Value`;
-//! - the sender's heap is only read (`copy` takes `&Heap` and allocates
-//!   nothing in it) and the receiver's heap is touched only by `decode`;
+//! - the sender's objects are only read (`copy` takes `&Heap` and allocates
+//!   nothing in it); the shareable objects of the sender's heap that the
+//!   message references are marked *published* in their pages' side bitmaps
+//!   (`Heap::publish`), which is how a dying isolate knows which of its
+//!   shareable objects others may hold; the receiver's heap is touched only
+//!   by `decode`;
 //! - neither pass recurses: deep structures (a million-cell list) copy on any
 //!   thread stack;
 //! - decoding failure (the receiver's heap limit) is an `Err`, and what was
@@ -72,13 +76,13 @@
 //!
 //! The freeze reuses `identity` for its visited set.
 //!
-//! # What comes later
+//! # Dead isolates
 //!
-//! - the hand-over of shareable objects to the global owner when an isolate
-//!   dies (invariant 6, *Dead isolates*).
-//!
-//! It does not exist here yet; the heap's `Heap::retire_into` is the
-//! mechanism it will drive.
+//! When an isolate ends, `Heap::retire` frees its non-shareable objects and
+//! every shareable one that was never published (directly, or through the
+//! graph of a published one); what remains is handed to the run's global
+//! owner (`Heap::hand_over_to`) until a global collection frees what is dead
+//! (DESIGN.md invariant 6). The runtime (`isolate`) drives both steps.
 
 #![forbid(unsafe_code)]
 mod decode;

@@ -97,11 +97,20 @@ impl Message {
     /// the message holds a reference to them. Immediates are stored inline.
     ///
     /// Fails with [`AllocError::OutOfMemory`] only when the system refuses the
-    /// message's buffers; the sender's heap is never written.
+    /// message's buffers; the sender's objects are never written.
+    ///
+    /// The shareable objects of `heap` that the message references are
+    /// marked as published (`Heap::publish`): from now on other isolates may
+    /// hold them, so they outlive the sender's isolate. This is the only
+    /// write to the sender's heap, and it touches only page-side bitmaps.
     pub fn copy(heap: &Heap, roots: &[Value]) -> Result<Message, AllocError> {
         let mut plan = crate::measure::Plan::new(roots.len());
         plan.measure(heap, roots)?;
-        crate::encode::encode(heap, roots, &plan)
+        let message = crate::encode::encode(heap, roots, &plan)?;
+        if message.references_shared {
+            message.shared_refs().for_each(|v| heap.publish(v));
+        }
+        Ok(message)
     }
 
     /// Materializes the message into `heap` (the receiver's) and returns the

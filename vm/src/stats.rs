@@ -67,7 +67,7 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     }
     let g = &stats.global;
     let _ = writeln!(out, "global collector");
-    let global_rows: [(&str, String); 9] = [
+    let global_rows: [(&str, String); 11] = [
         ("collections", g.collections.to_string()),
         ("on the thread pool", g.parallel_collections.to_string()),
         ("pause total", ms(g.total_pause)),
@@ -79,7 +79,19 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
             "shareable live after last",
             mib(g.last.shareable_live_bytes as u64),
         ),
-        ("dead isolates hold at end", mib(stats.dead_isolate_bytes)),
+        (
+            "dead isolates hold at end",
+            format!(
+                "{} in {} pages",
+                mib(stats.dead_isolate_bytes),
+                stats.dead_isolate_pages
+            ),
+        ),
+        ("  of which objects", mib(stats.dead_isolate_live_bytes)),
+        (
+            "dead isolates held peak",
+            mib(stats.dead_isolate_peak_bytes),
+        ),
     ];
     for (name, value) in global_rows {
         let _ = writeln!(out, "  {name:<24} {value:>14}");
@@ -197,7 +209,14 @@ struct GlobalDoc {
     work_total_ns: u64,
     dead_shareable_bytes_freed: u64,
     shareable_live_bytes_after_last: u64,
+    /// Memory the pages dead isolates handed over held at the end: whole
+    /// pages, whatever share of them live objects fill.
     dead_isolate_bytes_at_end: u64,
+    dead_isolate_pages_at_end: u64,
+    /// Bytes of the objects in those pages.
+    dead_isolate_live_bytes_at_end: u64,
+    /// The most memory those pages held at any time.
+    dead_isolate_peak_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -262,6 +281,9 @@ pub fn write_json(
             dead_shareable_bytes_freed: g.freed_shareable_bytes,
             shareable_live_bytes_after_last: g.last.shareable_live_bytes as u64,
             dead_isolate_bytes_at_end: stats.dead_isolate_bytes,
+            dead_isolate_pages_at_end: stats.dead_isolate_pages,
+            dead_isolate_live_bytes_at_end: stats.dead_isolate_live_bytes,
+            dead_isolate_peak_bytes: stats.dead_isolate_peak_bytes,
         },
         per_isolate_limit: MAX_RECORDS,
         per_isolate: PerIsolate(&stats.isolates),

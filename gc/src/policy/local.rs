@@ -2,7 +2,8 @@
 //! reaches `max(min_heap, live × growth)`; the run stops for a global
 //! collection when the bytes made shareable since the last one exceed
 //! `max(global_min, survivors × global_factor)` (CRuby's rule, factor 2.0)
-//! or when dead isolates hold more than `dead_limit` bytes.
+//! or when the pages dead isolates left behind have grown by more than
+//! `dead_limit` bytes since then (whole pages: what they cost the process).
 //!
 //! Invariant: the local trigger is never below `min_heap`, so a small heap
 //! does not collect over and over, and never below the live bytes, so a
@@ -57,7 +58,7 @@ pub struct LocalPolicy {
 impl LocalPolicy {
     pub const INFO: PolicyInfo = PolicyInfo {
         name: "local",
-        doc: "per-isolate mark-sweep (next at max(min_heap, live x growth)); a global collection when shareable bytes since the last pass max(global_min, survivors x global_factor) or dead isolates hold over dead_limit",
+        doc: "per-isolate mark-sweep (next at max(min_heap, live x growth)); a global collection when shareable bytes since the last pass max(global_min, survivors x global_factor) or dead isolates' pages grew by over dead_limit",
         options: &[
             TRIGGER_OPTIONS[0],
             TRIGGER_OPTIONS[1],
@@ -81,7 +82,7 @@ impl LocalPolicy {
                 name: "dead_limit",
                 ty: OptionType::Bytes,
                 default: "32M",
-                doc: "bytes held by dead isolates' shareable pages that trigger a global collection",
+                doc: "growth of the memory dead isolates' pages hold (whole pages) since the last global collection that triggers one",
             },
         ],
         build: |values| Box::new(LocalPolicy::new(values)),
@@ -110,8 +111,10 @@ impl Policy for LocalPolicy {
 
     fn wants_global(&mut self, f: &GlobalFigures) -> bool {
         let limit = (f.shareable_survivors as f64 * self.global_factor) as usize;
-        f.shareable_since_global > limit.max(self.global_min)
-            || f.dead_isolate_bytes > self.dead_limit
+        let dead_since_global = f
+            .dead_isolate_bytes
+            .saturating_sub(f.dead_isolate_survivors);
+        f.shareable_since_global > limit.max(self.global_min) || dead_since_global > self.dead_limit
     }
 
     fn global_threads(&self) -> usize {
@@ -183,5 +186,18 @@ mod tests {
             ..Default::default()
         };
         assert!(p.wants_global(&dead));
+    }
+
+    #[test]
+    fn dead_pages_trigger_on_their_growth_since_the_last_global_collection() {
+        let mut p = policy(&["dead_limit=4M"]);
+        let held = |bytes: usize| GlobalFigures {
+            dead_isolate_bytes: bytes,
+            dead_isolate_survivors: 3 << 20,
+            ..Default::default()
+        };
+        assert!(!p.wants_global(&held(3 << 20)), "only what survived");
+        assert!(!p.wants_global(&held(7 << 20)), "4M more: not yet");
+        assert!(p.wants_global(&held((7 << 20) + 1)));
     }
 }

@@ -37,9 +37,13 @@ pub struct GlobalFigures {
     pub shareable_since_global: usize,
     /// Shareable bytes that survived the last global collection.
     pub shareable_survivors: usize,
-    /// Bytes held by dead isolates' pages (their shareable objects), live
-    /// or not, until a global collection.
+    /// Bytes of memory held by dead isolates' pages (whole pages, whatever
+    /// share of them their surviving shareable objects fill), until a
+    /// global collection frees what is dead in them.
     pub dead_isolate_bytes: usize,
+    /// What `dead_isolate_bytes` was just after the last global collection:
+    /// the part a global collection could not free.
+    pub dead_isolate_survivors: usize,
 }
 
 /// What a global collection left behind.
