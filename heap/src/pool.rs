@@ -19,8 +19,8 @@
 //! (`madvise(MADV_DONTNEED)`: the addresses stay, the next touch maps fresh
 //! zeroed memory). A burst of dead isolates thus does not keep the process's
 //! resident memory up, while the steady traffic of pages between heaps pays
-//! no system call (giving every page past the resident ones back at once
-//! made `dead_isolates` 2.5x slower).
+//! no system call (giving back every page pooled past the resident ones, as
+//! it came, made a run of `dead_isolates` 2.5x slower).
 
 use std::sync::Mutex;
 
@@ -62,16 +62,21 @@ pub(crate) fn take() -> Option<PagePtr> {
 /// Keeps an empty small page for reuse.
 pub(crate) fn give(page: PagePtr) {
     page.set_owner(HeapId::NONE);
-    let mut pool = pool();
-    pool.resident.push(page);
-    if pool.resident.len() > TRIM_AT * RESIDENT_POOLED_PAGES {
-        let excess = pool.resident.len() - RESIDENT_POOLED_PAGES;
-        let oldest: Vec<PagePtr> = pool.resident.drain(..excess).collect();
-        for &page in &oldest {
-            give_memory_back(page);
+    let oldest: Vec<PagePtr> = {
+        let mut pool = pool();
+        pool.resident.push(page);
+        if pool.resident.len() <= TRIM_AT * RESIDENT_POOLED_PAGES {
+            return;
         }
-        pool.cold.extend(oldest);
+        let excess = pool.resident.len() - RESIDENT_POOLED_PAGES;
+        pool.resident.drain(..excess).collect()
+    };
+    // The system calls run outside the lock; meanwhile the pages are out
+    // of the pool, owned by this call.
+    for &page in &oldest {
+        give_memory_back(page);
     }
+    pool().cold.extend(oldest);
 }
 
 /// Returns the memory of an empty pooled page to the system, keeping its

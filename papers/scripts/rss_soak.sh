@@ -27,6 +27,8 @@ configs=(
   "local, private|--gc local|100000000 2 private 0"
   "global-only, private|--gc global-only|100000000 2 private 0"
   "local, no freeze|--gc local|100000000 2 none 0"
+  "local, published, 1/64 kept|--gc local|100000000 2 published 64"
+  "global-only, published, 1/64 kept|--gc global-only|100000000 2 published 64"
 )
 if [ -n "${VM_BEFORE:-}" ]; then
   configs+=("before: local, published|--gc local|100000000 2 published 0|$VM_BEFORE")

@@ -67,7 +67,7 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     }
     let g = &stats.global;
     let _ = writeln!(out, "global collector");
-    let global_rows: [(&str, String); 11] = [
+    let global_rows: [(&str, String); 12] = [
         ("collections", g.collections.to_string()),
         ("on the thread pool", g.parallel_collections.to_string()),
         ("pause total", ms(g.total_pause)),
@@ -79,14 +79,8 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
             "shareable live after last",
             mib(g.last.shareable_live_bytes as u64),
         ),
-        (
-            "dead isolates hold at end",
-            format!(
-                "{} in {} pages",
-                mib(stats.dead_isolate_bytes),
-                stats.dead_isolate_pages
-            ),
-        ),
+        ("dead isolates hold at end", mib(stats.dead_isolate_bytes)),
+        ("  in pages", stats.dead_isolate_pages.to_string()),
         ("  of which objects", mib(stats.dead_isolate_live_bytes)),
         (
             "dead isolates held peak",
@@ -96,6 +90,13 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     for (name, value) in global_rows {
         let _ = writeln!(out, "  {name:<24} {value:>14}");
     }
+    let (resident, cold) = heap::pooled_pages();
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>14}",
+        "empty pages pooled",
+        format!("{resident} (+{cold} given back)")
+    );
     if let Some(kib) = peak_rss_kib() {
         let _ = writeln!(
             out,
