@@ -192,6 +192,27 @@ fn fib_bc() -> Vec<u8> {
 }
 
 #[test]
+fn flat_sums_of_a_variable_compile_and_run() {
+    // A left-associative chain is not nesting: 200 or 100,000 terms alike.
+    for terms in [200, 201, 100_000] {
+        let sum = vec!["y"; terms].join(" + ");
+        let source = format!(
+            "fn main() {{\n  let y = 3\n  let s = {sum}\n  print(s)\n  if {sum} == s and y {} {{ print(\"same\") }}\n}}\n",
+            " and y".repeat(terms - 1)
+        );
+        let path = temp_file(&format!("sum{terms}.iv"), source.as_bytes());
+        let out = vm().arg("run").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{terms} terms: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}\nsame\n", 3 * terms),
+            "{terms} terms"
+        );
+    }
+}
+
+#[test]
 fn garbage_is_refused_with_one_clear_line() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
