@@ -137,8 +137,11 @@ impl<'a, T: Task> Context<'a, T> {
             self.cell.state.lock().mailbox.move_into(self.inbox);
         }
         let envelope = self.inbox.pop_front();
-        if envelope.is_some() {
+        if let Some(e) = &envelope {
             self.memory.messages.received += 1;
+            if self.runtime.config.memory.bounds_mailboxes() {
+                self.cell.received(e);
+            }
         }
         envelope
     }

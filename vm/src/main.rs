@@ -147,9 +147,15 @@ struct RunArgs {
     #[arg(long = "gc-opt", value_name = "KEY=VALUE")]
     gc_opt: Vec<String>,
     /// Per-isolate heap limit (65536, 64K, 16M, 1G): past it the isolate fails
-    /// with "heap limit exceeded".
+    /// with "heap limit exceeded". The messages waiting in an isolate's mailbox
+    /// count against it too, on their own.
     #[arg(long, value_name = "BYTES", value_parser = parse_max_heap)]
     max_heap: Option<usize>,
+    /// Most messages that may wait in one isolate's mailbox (received ones do
+    /// not count): one more makes the receiving isolate fail with "mailbox limit
+    /// exceeded"; the sender goes on.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_mailbox: Option<u64>,
     /// Worker threads running isolates (default: the available cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
@@ -280,6 +286,9 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
             policy,
             stress: args.gc_stress,
             max_heap: args.max_heap,
+            max_mailbox: args
+                .max_mailbox
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         },
         slice_limit: None,
     };
