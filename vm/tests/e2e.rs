@@ -213,6 +213,30 @@ fn flat_sums_of_a_variable_compile_and_run() {
 }
 
 #[test]
+fn doubling_a_string_forty_times_fails_at_once() {
+    // Without a heap limit the VM once built strings until the machine's
+    // memory ran out; the string past the longest allowed is refused
+    // before it is built, after 512 MiB of smaller ones at most.
+    let source = "fn main() {\n  let s = \"x\"\n  for i in range(40) {\n    s = s + s\n  }\n  print(len(s))\n}\n";
+    let path = temp_file("double.iv", source.as_bytes());
+    let start = std::time::Instant::now();
+    let out = vm().arg("run").arg(&path).output().unwrap();
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "error: out of memory: a string of 536870912 bytes (a string holds at most 268435456)\n  at main (double.iv:4)\n"
+            .replace("double.iv", &path.display().to_string())
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(60),
+        "took {elapsed:?}"
+    );
+}
+
+#[test]
 fn garbage_is_refused_with_one_clear_line() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
