@@ -863,3 +863,82 @@ fn main() {
     );
     assert_eq!(output_of(source), "-2 4\n");
 }
+
+#[test]
+fn an_arithmetic_chain_reuses_one_temporary() {
+    let source = "
+fn f(a, b, c, d) {
+  return a + b - c * d + 1 - d
+}
+fn main() { print(f(1, 2, 3, 4)) }
+";
+    let module = compile(source);
+    let f = function(&module, "f");
+    assert_eq!(
+        f.code,
+        [
+            Instr::Add { dst: 4, a: 0, b: 1 },
+            Instr::Mul { dst: 5, a: 2, b: 3 },
+            Instr::Sub { dst: 4, a: 4, b: 5 },
+            Instr::AddImm {
+                dst: 4,
+                a: 4,
+                imm: 1
+            },
+            Instr::Sub { dst: 4, a: 4, b: 3 },
+            Instr::Return { src: 4 },
+        ]
+    );
+    assert_eq!(f.frame_size, 6);
+    assert_eq!(output_of(source), "-12\n");
+}
+
+/// A truth function of four booleans.
+type Truth = fn(bool, bool, bool, bool) -> bool;
+
+/// `and`/`or` on booleans, as the language defines them.
+fn and(a: bool, b: bool) -> bool {
+    if a { b } else { a }
+}
+
+fn or(a: bool, b: bool) -> bool {
+    if a { a } else { b }
+}
+
+#[test]
+fn mixed_logical_chains_decide_as_nested_operations() {
+    // Each chain as a value and as a condition, over every combination.
+    let chains: [(&str, Truth); 5] = [
+        ("a and b or c and d", |a, b, c, d| or(and(a, b), and(c, d))),
+        ("a or b and c or d", |a, b, c, d| or(or(a, and(b, c)), d)),
+        ("a and b and c or d", |a, b, c, d| or(and(and(a, b), c), d)),
+        ("a or b or c and not d", |a, b, c, d| {
+            or(or(a, b), and(c, !d))
+        }),
+        ("not a and b or c or d and a", |a, b, c, d| {
+            or(or(and(!a, b), c), and(d, a))
+        }),
+    ];
+    let mut source = String::new();
+    for (i, (chain, _)) in chains.iter().enumerate() {
+        source.push_str(&format!(
+            "fn f{i}(a, b, c, d) {{\n  let v = {chain}\n  if {chain} {{ return [v, 1] }}\n  while {chain} {{ return [v, 2] }}\n  return [v, 0]\n}}\n"
+        ));
+    }
+    source.push_str("fn main() {\n  let bs = [false, true]\n");
+    for i in 0..chains.len() {
+        source.push_str(&format!(
+            "  for a in bs {{ for b in bs {{ for c in bs {{ for d in bs {{ print(f{i}(a, b, c, d)) }} }} }} }}\n"
+        ));
+    }
+    source.push_str("}\n");
+    let mut expected = String::new();
+    for (_, eval) in &chains {
+        for bits in 0..16 {
+            let [a, b, c, d] = [bits & 8 != 0, bits & 4 != 0, bits & 2 != 0, bits & 1 != 0];
+            let v = eval(a, b, c, d);
+            expected.push_str(&format!("[{v}, {}]\n", if v { 1 } else { 0 }));
+        }
+    }
+    assert_eq!(output_of(&source), expected);
+}

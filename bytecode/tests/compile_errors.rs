@@ -642,14 +642,77 @@ fn expression_nested_too_deeply() {
         err.messages(),
         ["expression nested too deeply (more than 200 levels)"]
     );
-    assert_eq!(err.errors[0].pos, Some(compiler::Pos::new(2, 207)));
+    // The statement is level 1, print's argument level 2: the 200th '('
+    // would open level 201.
+    assert_eq!(err.errors[0].pos, Some(compiler::Pos::new(2, 208)));
     // 200 levels are fine.
     let source = format!(
         "fn main() {{\n  print({}1{})\n}}\n",
-        "(".repeat(190),
-        ")".repeat(190)
+        "(".repeat(198),
+        ")".repeat(198)
     );
     assert!(compiler::compile(&source, "prog.iv").is_ok());
+}
+
+/// `depth` nested `if` blocks in `main`, the innermost holding `inner`.
+fn nested_ifs(depth: usize, inner: &str) -> String {
+    format!(
+        "fn main() {{\n{}{inner}\n{}}}\n",
+        "if true {\n".repeat(depth),
+        "}\n".repeat(depth)
+    )
+}
+
+#[test]
+fn blocks_nested_too_deeply_have_their_own_message() {
+    let err = compiler::compile(&nested_ifs(201, "print(1)"), "prog.iv").unwrap_err();
+    assert_eq!(
+        err.messages(),
+        ["blocks nested too deeply (more than 200 levels)"]
+    );
+    // The '{' of the 201st 'if', on line 202.
+    assert_eq!(err.errors[0].pos, Some(compiler::Pos::new(202, 9)));
+    // 200 blocks in a function's body are fine, and so is a deep expression
+    // inside them: the two are counted apart.
+    let deep = format!("print({}1{})", "(".repeat(190), ")".repeat(190));
+    assert!(compiler::compile(&nested_ifs(200, &deep), "prog.iv").is_ok());
+    // Too deep an expression there is an expression's error.
+    let deeper = format!("print({}1{})", "(".repeat(250), ")".repeat(250));
+    let err = compiler::compile(&nested_ifs(200, &deeper), "prog.iv").unwrap_err();
+    assert_eq!(
+        err.messages(),
+        ["expression nested too deeply (more than 200 levels)"]
+    );
+}
+
+#[test]
+fn operator_chains_are_not_nesting() {
+    // A flat chain of any length is one level, whatever its operators; only
+    // parentheses (and calls, indexing, unary operators) nest.
+    for chain in [
+        vec!["y"; 201].join(" + "),
+        vec!["y"; 5000].join(" - "),
+        vec!["y"; 5000].join(" * "),
+        vec!["y"; 5000].join(" and "),
+        vec!["y"; 5000].join(" or "),
+        vec!["y < 2"; 5000].join(" and "),
+        vec!["y * y + y / y - y % y"; 1000].join(" + "),
+    ] {
+        let source = format!(
+            "fn main() {{\n  let y = 1\n  let z = {chain}\n  if {chain} {{ print(z) }}\n}}\n"
+        );
+        if let Err(e) = compiler::compile(&source, "prog.iv") {
+            panic!("{}: {e}", &chain[..40]);
+        }
+    }
+    // Right-nested through parentheses, the same sum is 200 levels deep.
+    let right = format!("y{}", " + (y".repeat(200)) + &")".repeat(200);
+    let source = format!("fn main() {{\n  let y = 1\n  print({right})\n}}\n");
+    let err = compiler::compile(&source, "prog.iv").unwrap_err();
+    assert_eq!(
+        err.messages(),
+        ["expression nested too deeply (more than 200 levels)"]
+    );
 }
 
 #[test]

@@ -208,7 +208,6 @@ fn pathological_nesting_is_refused_without_exhausting_the_stack() {
         ),
         format!("fn main() {{ let x = {}1 }}", "- ".repeat(deep)),
         format!("fn main() {{ let x = {}1 }}", "not ".repeat(deep)),
-        format!("fn main() {{ let x = 1{} }}", " + x".repeat(deep)),
         format!("fn main() {{ let x = f{} }}", "(1)".repeat(deep)),
         format!("fn main() {{ let x = a{} }}", "[0]".repeat(deep)),
         format!(
@@ -294,8 +293,51 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
             "while true { ".repeat(depth),
             " }".repeat(depth)
         ),
+        // Blocks and expressions are counted apart: both at once.
+        format!(
+            "fn main() {{\n  let x = 1\n  {}print({}x{}){}\n}}\n",
+            "if true { ".repeat(depth),
+            "(".repeat(depth),
+            ")".repeat(depth),
+            " }".repeat(depth)
+        ),
+        format!(
+            "fn main() {{\n  let x = 1\n  {}print({}x){}\n}}\n",
+            "while true { ".repeat(depth),
+            "- ".repeat(depth),
+            " }".repeat(depth)
+        ),
     ];
     for source in cases {
+        let compiled = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || compile_checked(&source))
+            .unwrap()
+            .join()
+            .expect("compiling within a 1 MiB stack");
+        assert!(compiled);
+    }
+}
+
+#[test]
+fn million_term_operator_chains_compile_within_a_small_stack() {
+    // Left-associative chains are built and compiled in loops: neither the
+    // parser, nor code generation, nor freeing the tree recurses on their
+    // length.
+    let terms = 1_000_000;
+    let chains = [
+        vec!["y"; terms].join(" + "),
+        vec!["y"; terms].join(" - "),
+        vec!["y"; terms].join(" * "),
+        vec!["y + 1"; terms / 2].join(" - "),
+        vec!["y"; terms].join(" and "),
+        vec!["y"; terms].join(" or "),
+        vec!["y < 3 and y"; terms / 2].join(" or "),
+    ];
+    for chain in chains {
+        let source = format!(
+            "fn main() {{\n  let y = 1\n  y = {chain}\n  if {chain} {{ print(y) }}\n  print({chain})\n}}\n"
+        );
         let compiled = std::thread::Builder::new()
             .stack_size(1 << 20)
             .spawn(move || compile_checked(&source))

@@ -14,7 +14,7 @@ use heap::HandleTarget;
 use shareable::Message;
 
 use crate::cell::{Envelope, ExitOutcome, IsolateCell, Status};
-use crate::executor::Task;
+use crate::executor::{Failure, Task};
 use crate::mailbox::Mailbox;
 use crate::memory::{HeapLimitExceeded, Memory};
 use crate::runtime::{Runnable, Runtime};
@@ -90,6 +90,14 @@ impl<'a, T: Task> Context<'a, T> {
         self.runtime.request_global();
     }
 
+    /// Ends the whole run now with `failure`, as if the main isolate had
+    /// failed: for a failure of the process rather than of one isolate
+    /// (its output is gone). Every worker stops at the end of its slice,
+    /// this one's included; the first end of a run is the one reported.
+    pub fn end_run(&mut self, failure: Failure) {
+        self.runtime.end(Err(failure));
+    }
+
     /// Reports `bytes` just made shareable (by a freeze): the policy may
     /// request a global collection.
     pub fn note_shareable(&mut self, bytes: usize) {
@@ -129,8 +137,11 @@ impl<'a, T: Task> Context<'a, T> {
             self.cell.state.lock().mailbox.move_into(self.inbox);
         }
         let envelope = self.inbox.pop_front();
-        if envelope.is_some() {
+        if let Some(e) = &envelope {
             self.memory.messages.received += 1;
+            if self.runtime.config.memory.bounds_mailboxes() {
+                self.cell.received(e);
+            }
         }
         envelope
     }

@@ -19,6 +19,17 @@ use std::collections::VecDeque;
 
 use heap::Value;
 
+/// What a waiting envelope costs its receiver, in bytes, as the mailbox
+/// bounds count it: a message's copied storage, or a notice's reason, plus
+/// the envelope itself.
+pub(crate) fn envelope_bytes(envelope: &Envelope) -> usize {
+    std::mem::size_of::<Envelope>()
+        + match envelope {
+            Envelope::Message(m) => m.bytes(),
+            Envelope::Down { reason, .. } => reason.len(),
+        }
+}
+
 use crate::cell::Envelope;
 
 #[derive(Default)]

@@ -4,7 +4,10 @@
 //! Invariant: a collection runs only at a safepoint the executor chooses,
 //! with the executor's roots, on the isolate's own thread; it stops no other
 //! isolate. After a collection the footprint is within the heap limit, or
-//! the isolate fails with `heap limit exceeded`.
+//! the isolate fails with `heap limit exceeded`. The messages waiting in an
+//! isolate's mailbox are bounded too (see [`MemoryConfig`]): past a bound
+//! the receiving isolate fails, as BEAM kills a process whose message
+//! queue takes its heap past `max_heap_size`.
 
 use gc::{GcStats, LocalCollector, PolicySpec, Roots};
 use heap::{Heap, HeapStats};
@@ -15,8 +18,26 @@ pub struct MemoryConfig {
     pub policy: PolicySpec,
     /// Collect at every safepoint following an allocation.
     pub stress: bool,
-    /// Per-isolate footprint limit in bytes.
+    /// Per-isolate footprint limit in bytes. It bounds the messages waiting
+    /// in an isolate's mailbox as well, on their own: a delivery that would
+    /// make them hold more than this many bytes (each message's copied
+    /// bytes, `shareable::Message::bytes`, plus its envelope) fails the
+    /// receiving isolate with `heap limit exceeded: ...`.
     pub max_heap: Option<usize>,
+    /// Most messages (monitor notices included) that may wait in one
+    /// isolate's mailbox, delivered and not yet received: the delivery of
+    /// one more fails the receiving isolate with `mailbox limit exceeded:
+    /// N messages queued`, and the sender goes on.
+    pub max_mailbox: Option<usize>,
+}
+
+impl MemoryConfig {
+    /// Whether mailboxes are bounded, so that deliveries and receives keep
+    /// count of what waits in them (nothing is counted otherwise).
+    #[inline]
+    pub(crate) fn bounds_mailboxes(&self) -> bool {
+        self.max_heap.is_some() || self.max_mailbox.is_some()
+    }
 }
 
 /// The heap stayed over its limit after a collection.

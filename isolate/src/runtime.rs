@@ -253,12 +253,27 @@ impl<T: Task> Runtime<T> {
         envelope: Option<Envelope>,
         local: Option<&Worker<Runnable<T>>>,
     ) {
+        // Envelopes refused by a bounded mailbox, freed after the lock.
+        let mut _refused = Mailbox::default();
         let mut state = cell.state.lock();
         if matches!(state.status, Status::Done(_)) {
             return;
         }
         if let Some(e) = envelope {
-            state.mailbox.push_back(e);
+            let memory = &self.config.memory;
+            if !memory.bounds_mailboxes() {
+                state.mailbox.push_back(e);
+            } else if cell.killed() {
+                // Failing already, and already woken: nothing more waits.
+                return;
+            } else if let Some(reason) = cell.admit(&e, memory) {
+                // The receiver fails (it is woken below if parked) and its
+                // waiting messages go with this one; the sender goes on.
+                _refused = std::mem::take(&mut state.mailbox);
+                cell.set_kill(&mut state, reason);
+            } else {
+                state.mailbox.push_back(e);
+            }
         }
         match std::mem::replace(&mut state.status, Status::Scheduled) {
             Status::Parked { core, .. } => {

@@ -4,7 +4,8 @@
 //!
 //! Invariant: an isolate runs on at most one worker at a time (its core is
 //! owned by whoever holds its `Runnable`), and a panic in a slice ends that
-//! isolate alone, as a failure, never the worker.
+//! isolate alone, as a failure, never the worker. An isolate whose mailbox
+//! overflowed fails instead of running its next slice.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -44,6 +45,16 @@ pub(crate) fn run_worker<T: Task>(runtime: &Runtime<T>, local: Worker<Runnable<T
 /// Runs one slice of `r` and files it by outcome.
 fn run_slice<T: Task>(runtime: &Runtime<T>, local: &Worker<Runnable<T>>, r: Runnable<T>) {
     let Runnable { cell, mut core } = r;
+    if cell.killed()
+        && let Some(message) = cell.take_kill()
+    {
+        let failure = Failure {
+            message,
+            trace: Vec::new(),
+        };
+        runtime.finish(&cell, core, Err(failure), Some(local));
+        return;
+    }
     runtime.count_slice();
     let outcome = {
         let core = &mut *core;

@@ -163,6 +163,81 @@ fn messages_wake_parked_isolates_and_nothing_is_lost() {
     }
 }
 
+#[test]
+fn a_mailbox_past_its_bound_fails_its_owner_at_the_next_slice() {
+    for threads in [1, 2] {
+        let mut slices = 0;
+        let main = task(move |ctx| {
+            slices += 1;
+            assert_eq!(slices, 1, "ran again after its mailbox overflowed");
+            let me = ctx.self_target();
+            let send = |ctx: &mut Context<'_, Scripted>, n: i64| {
+                let m = Message::copy(&ctx.memory.heap, &[int(n)]).unwrap();
+                ctx.send(&me, m).unwrap();
+            };
+            // Ten may wait; received ones make room.
+            for n in 0..10 {
+                send(ctx, n);
+            }
+            for _ in 0..5 {
+                assert!(ctx.try_receive().is_some());
+            }
+            for n in 0..5 {
+                send(ctx, n);
+            }
+            // The eleventh waiting one is refused; the sender goes on.
+            send(ctx, 99);
+            Outcome::Yielded
+        });
+        let config = SchedulerConfig {
+            memory: isolate::MemoryConfig {
+                max_mailbox: Some(10),
+                ..isolate::MemoryConfig::default()
+            },
+            ..config(threads)
+        };
+        let failure = isolate::run(config, main).result.unwrap_err();
+        assert_eq!(
+            failure.message,
+            "mailbox limit exceeded: 10 messages queued (--max-mailbox 10)"
+        );
+        assert!(failure.trace.is_empty());
+    }
+}
+
+#[test]
+fn waiting_messages_count_against_the_heap_limit() {
+    let main = task(move |ctx| {
+        let me = ctx.self_target();
+        let text = ctx.memory.heap.alloc_str(&"x".repeat(1000)).unwrap();
+        for _ in 0..100 {
+            let m = Message::copy(&ctx.memory.heap, &[text]).unwrap();
+            ctx.send(&me, m).unwrap();
+        }
+        Outcome::Yielded
+    });
+    let config = SchedulerConfig {
+        memory: isolate::MemoryConfig {
+            max_heap: Some(64 * 1024),
+            ..isolate::MemoryConfig::default()
+        },
+        ..config(1)
+    };
+    let failure = isolate::run(config, main).result.unwrap_err();
+    assert!(
+        failure
+            .message
+            .starts_with("heap limit exceeded: its mailbox would hold "),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure
+            .message
+            .ends_with(" bytes of messages (--max-heap 65536)")
+    );
+}
+
 /// Fork-join with two isolates in flight: main spawns, then joins the
 /// oldest. Each child ends in its first slice, so handing it to the other
 /// worker would buy nothing but a wake-up (the scheduler once woke the

@@ -7,6 +7,7 @@
 //! - [`program`]: a loaded module with its literals, shared by all isolates.
 //! - [`runner`]: load, run, report.
 //! - [`stats`]: the `--stats` report.
+//! - [`stdio`]: checked writes to stdout and stderr, and what a failed one means.
 //! - [`bench`](mod@bench): `vm bench`, the sweep runner over `bench-scripts/suite.json`.
 //!
 //! `clap` parses the command line (`src/main.rs`): it gives `--help` for
@@ -33,3 +34,4 @@ pub mod interp;
 pub mod program;
 pub mod runner;
 pub mod stats;
+pub mod stdio;

@@ -1,10 +1,14 @@
 //! `vm`: run, compile, assemble and disassemble programs of the isolate VM.
 //!
-//! Exit codes: 0 success; 1 the program failed at run time; 2 usage, load,
-//! compile or verification error. Every error is one `error:` line on
-//! stderr (compile errors add the source line and a caret), never a panic.
+//! Exit codes: 0 success; 1 the program failed at run time, or its output
+//! could not be written; 2 usage, load, compile or verification error; 141
+//! the reader of stdout or stderr went away (a broken pipe, as in
+//! `vm dis prog.bc | head`), which ends the command quietly. Every error is
+//! one `error:` line on stderr (compile errors add the source line and a
+//! caret), never a panic: all output goes through [`vm::stdio`], whose
+//! writes are checked.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +17,7 @@ use gc::PolicySpec;
 use isolate::{MemoryConfig, RunReport, SchedulerConfig};
 use vm::program::Output;
 use vm::runner::{self, LoadError};
+use vm::stdio;
 
 #[derive(Parser)]
 #[command(
@@ -22,7 +27,8 @@ use vm::runner::{self, LoadError};
     long_about = "A research VM for garbage collection in parallel actor runtimes.\n\n\
         Programs are source files (see docs/language.md) or .bc bytecode; `vm run` tells \
         them apart by the .bc magic, not by the file name.\n\n\
-        Exit codes: 0 success, 1 runtime error, 2 usage, load, compile or verification error."
+        Exit codes: 0 success, 1 runtime error or output not written, 2 usage, load, compile \
+        or verification error, 141 broken pipe (the reader of the output went away)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -141,9 +147,15 @@ struct RunArgs {
     #[arg(long = "gc-opt", value_name = "KEY=VALUE")]
     gc_opt: Vec<String>,
     /// Per-isolate heap limit (65536, 64K, 16M, 1G): past it the isolate fails
-    /// with "heap limit exceeded".
+    /// with "heap limit exceeded". The messages waiting in an isolate's mailbox
+    /// count against it too, on their own.
     #[arg(long, value_name = "BYTES", value_parser = parse_max_heap)]
     max_heap: Option<usize>,
+    /// Most messages that may wait in one isolate's mailbox (received ones do
+    /// not count): one more makes the receiving isolate fail with "mailbox limit
+    /// exceeded"; the sender goes on.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_mailbox: Option<u64>,
     /// Worker threads running isolates (default: the available cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     threads: Option<u32>,
@@ -158,44 +170,94 @@ fn parse_max_heap(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("expected a byte count like 65536, 64K, 16M or 1G, got '{text}'"))
 }
 
-/// A failure of the command itself (exit code 2), already worded.
-struct Fatal(String);
+/// Why the command stopped short.
+enum Fatal {
+    /// A failure of the command itself (exit code 2), already worded.
+    Error(String),
+    /// Writing stdout or stderr failed.
+    Output(io::Error),
+}
+
+fn fatal(message: String) -> Fatal {
+    Fatal::Error(message)
+}
 
 impl From<LoadError> for Fatal {
     fn from(e: LoadError) -> Fatal {
-        Fatal(e.0)
+        Fatal::Error(e.0)
+    }
+}
+
+impl From<io::Error> for Fatal {
+    fn from(e: io::Error) -> Fatal {
+        Fatal::Output(e)
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_or_help(&e),
+    };
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Compile { input, output } => compile(&input, &output),
         Command::Asm { input, output } => assemble(&input, &output),
         Command::Dis { input } => disassemble(&input),
-        Command::Policies => {
-            print!("{}", policies());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Policies => stdio::write_out(&policies())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Fatal::Output),
         Command::Bench(args) => bench(args),
     };
     match result {
         Ok(code) => code,
-        Err(Fatal(message)) => {
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
+        Err(Fatal::Error(message)) => match stdio::err_line(&message) {
+            Ok(()) => ExitCode::from(2),
+            Err(e) => output_failed(&e),
+        },
+        Err(Fatal::Output(e)) => output_failed(&e),
+    }
+}
+
+/// The end of a command whose output could not be written: quietly after a
+/// broken pipe, else with one line on stderr (if stderr still works).
+fn output_failed(e: &io::Error) -> ExitCode {
+    if stdio::is_broken_pipe(e) {
+        return ExitCode::from(stdio::BROKEN_PIPE_EXIT);
+    }
+    match stdio::err_line(&stdio::failure_line(e)) {
+        Err(e) if stdio::is_broken_pipe(&e) => ExitCode::from(stdio::BROKEN_PIPE_EXIT),
+        _ => ExitCode::from(stdio::WRITE_ERROR_EXIT),
+    }
+}
+
+/// `--help` and `--version` (on stdout, exit 0) and usage errors (on
+/// stderr, exit 2), as clap words them, with their writes checked.
+fn usage_or_help(e: &clap::Error) -> ExitCode {
+    let written = if !e.use_stderr() && stdio::stdout_closed() {
+        Err(stdio::closed_error())
+    } else {
+        e.print().and_then(|()| {
+            if e.use_stderr() {
+                io::stderr().flush()
+            } else {
+                io::stdout().flush()
+            }
+        })
+    };
+    match written {
+        Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+        Err(e) => output_failed(&e),
     }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Fatal> {
-    std::fs::read(path).map_err(|e| Fatal(format!("error: cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| fatal(format!("error: cannot read {}: {e}", path.display())))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Fatal> {
     std::fs::write(path, bytes)
-        .map_err(|e| Fatal(format!("error: cannot write {}: {e}", path.display())))
+        .map_err(|e| fatal(format!("error: cannot write {}: {e}", path.display())))
 }
 
 fn write_stats_json(
@@ -204,7 +266,7 @@ fn write_stats_json(
     config: &SchedulerConfig,
 ) -> Result<(), Fatal> {
     let cannot =
-        |e: &dyn std::fmt::Display| Fatal(format!("error: cannot write {}: {e}", path.display()));
+        |e: &dyn std::fmt::Display| fatal(format!("error: cannot write {}: {e}", path.display()));
     let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
     let mut out = std::io::BufWriter::new(file);
     vm::stats::write_json(report, config, &mut out).map_err(|e| cannot(&e))?;
@@ -213,7 +275,7 @@ fn write_stats_json(
 
 fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let policy =
-        PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| Fatal(format!("error: {e}")))?;
+        PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| fatal(format!("error: {e}")))?;
     let name = args.file.display().to_string();
     let module = runner::load_module(&read(&args.file)?, &name)?;
     let defaults = SchedulerConfig::default();
@@ -224,28 +286,37 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
             policy,
             stress: args.gc_stress,
             max_heap: args.max_heap,
+            max_mailbox: args
+                .max_mailbox
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         },
         slice_limit: None,
     };
-    let report = runner::run_module(module, args.args.clone(), Output::stdout(), &config)?;
+    let finished = runner::run_module(module, args.args.clone(), Output::stdout(), &config)?;
+    let report = finished.report;
     for (id, failure) in &report.unobserved_failures {
         let mut text = format!("error in isolate {id}: {}", failure.message);
         for line in &failure.trace {
             text.push_str("\n  ");
             text.push_str(line);
         }
-        eprintln!("{text}");
+        stdio::err_line(&text)?;
     }
     if args.stats {
-        eprint!("{}", vm::stats::render(&report, &config));
+        stdio::write_err(&vm::stats::render(&report, &config))?;
     }
     if let Some(path) = &args.stats_json {
         write_stats_json(path, &report, &config)?;
     }
+    // A failed output ended the run: that is its outcome, whatever the
+    // isolates were doing.
+    if let Some(e) = finished.output_error {
+        return Err(Fatal::Output(e));
+    }
     match report.result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(failure) => {
-            eprintln!("{failure}");
+            stdio::err_line(&failure.to_string())?;
             Ok(ExitCode::from(1))
         }
     }
@@ -267,7 +338,7 @@ fn bench(args: BenchArgs) -> Result<ExitCode, Fatal> {
     match vm::bench::bench(&options) {
         Ok(true) => Ok(ExitCode::SUCCESS),
         Ok(false) => Ok(ExitCode::from(1)),
-        Err(e) => Err(Fatal(format!("error: {e}"))),
+        Err(e) => Err(fatal(format!("error: {e}"))),
     }
 }
 
@@ -281,9 +352,9 @@ fn compile(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
 fn assemble(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
     let name = input.display().to_string();
     let text = String::from_utf8(read(input)?)
-        .map_err(|_| Fatal(format!("error: {name}: not UTF-8 text")))?;
-    let module = bytecode::assemble(&text, &name).map_err(|e| Fatal(format!("error: {e}")))?;
-    let verified = bytecode::verify(module).map_err(|e| Fatal(format!("error: {name}: {e}")))?;
+        .map_err(|_| fatal(format!("error: {name}: not UTF-8 text")))?;
+    let module = bytecode::assemble(&text, &name).map_err(|e| fatal(format!("error: {e}")))?;
+    let verified = bytecode::verify(module).map_err(|e| fatal(format!("error: {name}: {e}")))?;
     write(output, &bytecode::write_module(&verified))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -293,12 +364,12 @@ fn disassemble(input: &Path) -> Result<ExitCode, Fatal> {
     let bytes = read(input)?;
     let module = if bytecode::is_bytecode(&bytes) {
         bytecode::read_module(&bytes)
-            .map_err(|e| Fatal(format!("error: {name}: {e}")))?
+            .map_err(|e| fatal(format!("error: {name}: {e}")))?
             .module
     } else {
         runner::load_module(&bytes, &name)?.into_inner()
     };
-    print!("{}", bytecode::disassemble(&module));
+    stdio::write_out(&bytecode::disassemble(&module))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,36 +14,82 @@ use bytecode::{Constant, VerifiedModule};
 use heap::{LiteralSpace, Value};
 
 /// Where `print` writes: one sink shared by all isolates, a line at a time.
+///
+/// The first failed write (or flush) is kept, and every later line is
+/// dropped: the run's output is then lost, and the caller reports why
+/// ([`Output::take_error`]) instead of exiting as if all went well.
 pub struct Output {
-    sink: Mutex<Box<dyn Write + Send>>,
+    sink: Mutex<Sink>,
+}
+
+struct Sink {
+    writer: Box<dyn Write + Send>,
+    /// The first write error; the writer is a `std::io::sink()` since.
+    error: Option<std::io::Error>,
+}
+
+impl Sink {
+    fn check(&mut self, result: std::io::Result<()>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                self.writer = Box::new(std::io::sink());
+                false
+            }
+        }
+    }
 }
 
 impl Output {
-    pub fn new(sink: Box<dyn Write + Send>) -> Output {
+    pub fn new(writer: Box<dyn Write + Send>) -> Output {
         Output {
-            sink: Mutex::new(sink),
+            sink: Mutex::new(Sink {
+                writer,
+                error: None,
+            }),
         }
     }
 
-    /// Buffered standard output.
+    /// Buffered standard output (a closed one fails, see [`crate::stdio`]).
     pub fn stdout() -> Output {
         Output::new(Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
-            std::io::stdout(),
+            crate::stdio::stdout(),
         )))
     }
 
-    /// Writes one line (the newline is added). A closed pipe is not an
-    /// error of the program: output is then dropped.
-    pub fn line(&self, text: &str) {
-        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = sink
-            .write_all(text.as_bytes())
-            .and_then(|()| sink.write_all(b"\n"));
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sink> {
+        self.sink.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn flush(&self) {
-        let _ = self.sink.lock().unwrap_or_else(|e| e.into_inner()).flush();
+    /// Writes one line (the newline is added). Returns false when the
+    /// output has failed, by this write or an earlier one: the line is lost.
+    pub fn line(&self, text: &str) -> bool {
+        let mut sink = self.lock();
+        if sink.error.is_some() {
+            return false;
+        }
+        let result = sink
+            .writer
+            .write_all(text.as_bytes())
+            .and_then(|()| sink.writer.write_all(b"\n"));
+        sink.check(result)
+    }
+
+    /// Writes out what is buffered. Returns false when the output has failed.
+    pub fn flush(&self) -> bool {
+        let mut sink = self.lock();
+        if sink.error.is_some() {
+            return false;
+        }
+        let result = sink.writer.flush();
+        sink.check(result)
+    }
+
+    /// The error that made the output fail, if it did.
+    pub fn take_error(&self) -> Option<std::io::Error> {
+        self.lock().error.take()
     }
 }
 

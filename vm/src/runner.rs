@@ -4,7 +4,8 @@
 //! Invariant: whatever the input, the caller gets a [`LoadError`] or a
 //! [`RunReport`], never a panic; load errors (usage, file, compile, format,
 //! verification) are told apart from runtime failures so the CLI can map
-//! them to exit codes 2 and 1.
+//! them to exit codes 2 and 1. A run whose output could not be written
+//! says so ([`Finished::output_error`]): the output is never lost silently.
 
 use std::sync::Arc;
 
@@ -48,16 +49,27 @@ pub fn load_module(bytes: &[u8], name: &str) -> Result<VerifiedModule, LoadError
     })
 }
 
+/// A run that ended: the scheduler's report, and the error that made the
+/// program's output fail, if one did (the run was then ended at that write).
+pub struct Finished {
+    pub report: RunReport,
+    pub output_error: Option<std::io::Error>,
+}
+
 /// Runs `module`'s entry function as the main isolate until it returns or
-/// fails; isolates it spawns run alongside on the scheduler's workers.
+/// fails; isolates it spawns run alongside on the scheduler's workers. The
+/// output is flushed before returning.
 pub fn run_module(
     module: VerifiedModule,
     args: Vec<String>,
     output: Output,
     config: &SchedulerConfig,
-) -> Result<RunReport, LoadError> {
+) -> Result<Finished, LoadError> {
     let program = Arc::new(Program::new(module, args, output).map_err(LoadError)?);
     let report = isolate::run(config.clone(), Interp::for_entry(Arc::clone(&program)));
     program.output.flush();
-    Ok(report)
+    Ok(Finished {
+        report,
+        output_error: program.output.take_error(),
+    })
 }

@@ -192,6 +192,51 @@ fn fib_bc() -> Vec<u8> {
 }
 
 #[test]
+fn flat_sums_of_a_variable_compile_and_run() {
+    // A left-associative chain is not nesting: 200 or 100,000 terms alike.
+    for terms in [200, 201, 100_000] {
+        let sum = vec!["y"; terms].join(" + ");
+        let source = format!(
+            "fn main() {{\n  let y = 3\n  let s = {sum}\n  print(s)\n  if {sum} == s and y {} {{ print(\"same\") }}\n}}\n",
+            " and y".repeat(terms - 1)
+        );
+        let path = temp_file(&format!("sum{terms}.iv"), source.as_bytes());
+        let out = vm().arg("run").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{terms} terms: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}\nsame\n", 3 * terms),
+            "{terms} terms"
+        );
+    }
+}
+
+#[test]
+fn doubling_a_string_forty_times_fails_at_once() {
+    // Without a heap limit the VM once built strings until the machine's
+    // memory ran out; the string past the longest allowed is refused
+    // before it is built, after 512 MiB of smaller ones at most.
+    let source = "fn main() {\n  let s = \"x\"\n  for i in range(40) {\n    s = s + s\n  }\n  print(len(s))\n}\n";
+    let path = temp_file("double.iv", source.as_bytes());
+    let start = std::time::Instant::now();
+    let out = vm().arg("run").arg(&path).output().unwrap();
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "error: out of memory: a string of 536870912 bytes (a string holds at most 268435456)\n  at main (double.iv:4)\n"
+            .replace("double.iv", &path.display().to_string())
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(60),
+        "took {elapsed:?}"
+    );
+}
+
+#[test]
 fn garbage_is_refused_with_one_clear_line() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)

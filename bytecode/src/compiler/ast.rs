@@ -5,7 +5,11 @@
 //! Invariant: a tree handed to code generation is syntactically valid (the
 //! parser only returns one when it reported no error), literal integers are
 //! within the VM's range, and no expression is deeper than
-//! [`super::parser::MAX_NESTING`] (code generation recurses on it).
+//! [`super::parser::MAX_NESTING`] (code generation recurses on it), where a
+//! left operand continuing a chain of arithmetic operators, or of `and` and
+//! `or`, does not add to the depth: such chains may be arbitrarily long, so
+//! everything that walks a tree walks them in a loop. The arena is freed
+//! without running any destructor, so dropping a tree never recurses.
 
 use super::diagnostics::Pos;
 
@@ -89,7 +93,8 @@ pub struct Expr<'a> {
     /// The position that names the expression: a literal's or name's first
     /// character, an operator, the `[` of an index, the callee of a call.
     pub pos: Pos,
-    /// Height of the tree below this node (1 for a leaf).
+    /// Height of the tree below this node (1 for a leaf), not counting the
+    /// links of left-leaning operator chains (see the module invariant).
     pub depth: u32,
 }
 
@@ -183,27 +188,50 @@ impl<'a> ExprKind<'a> {
 }
 
 impl<'a> Expr<'a> {
-    /// True when `name` occurs anywhere in the expression.
+    /// An arithmetic operation (`+ - * / %`): a link of an arithmetic chain.
+    pub fn is_arithmetic(&self) -> bool {
+        matches!(self.kind, ExprKind::Binary { op, .. } if !op.is_comparison())
+    }
+
+    /// `and` or `or`: a link of a logical chain.
+    pub fn is_logical(&self) -> bool {
+        matches!(self.kind, ExprKind::And(..) | ExprKind::Or(..))
+    }
+
+    /// True when `name` occurs anywhere in the expression. Walks with an
+    /// explicit stack: operator chains may be arbitrarily long.
     pub fn mentions(&self, name: &str) -> bool {
-        match self.kind {
-            ExprKind::Name(n) => n == name,
-            ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Str(_)
-            | ExprKind::Nil
-            | ExprKind::Bool(_) => false,
-            ExprKind::Array(items) => items.iter().any(|e| e.mentions(name)),
-            ExprKind::Map(pairs) => pairs
-                .iter()
-                .any(|(k, v)| k.mentions(name) || v.mentions(name)),
-            ExprKind::Index { obj, index } => obj.mentions(name) || index.mentions(name),
-            ExprKind::Call { callee, args } => {
-                callee.mentions(name) || args.iter().any(|e| e.mentions(name))
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e.kind {
+                ExprKind::Name(n) => {
+                    if n == name {
+                        return true;
+                    }
+                }
+                ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Str(_)
+                | ExprKind::Nil
+                | ExprKind::Bool(_) => {}
+                ExprKind::Array(items) => stack.extend(items.iter().copied()),
+                ExprKind::Map(pairs) => {
+                    for &(k, v) in pairs {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                ExprKind::Index { obj, index } => stack.extend([obj, index]),
+                ExprKind::Call { callee, args } => {
+                    stack.push(callee);
+                    stack.extend(args.iter().copied());
+                }
+                ExprKind::Unary { operand, .. } => stack.push(operand),
+                ExprKind::Binary { lhs, rhs, .. }
+                | ExprKind::And(lhs, rhs)
+                | ExprKind::Or(lhs, rhs) => stack.extend([lhs, rhs]),
             }
-            ExprKind::Unary { operand, .. } => operand.mentions(name),
-            ExprKind::Binary { lhs, rhs, .. }
-            | ExprKind::And(lhs, rhs)
-            | ExprKind::Or(lhs, rhs) => lhs.mentions(name) || rhs.mentions(name),
         }
+        false
     }
 }

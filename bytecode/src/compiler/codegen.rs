@@ -13,7 +13,10 @@
 //! leaves the free register where it was. A call's arguments are always the
 //! topmost live registers (the calling convention clobbers everything from
 //! the first argument up). Name resolution is locals (innermost first), then
-//! top-level functions, then builtins.
+//! top-level functions, then builtins. Recursion follows the tree's nesting
+//! (bounded by the parser), never the length of a left-leaning operator
+//! chain: arithmetic chains, and chains of `and`/`or` as values and as
+//! conditions, are compiled in loops, to the same code recursion would give.
 
 use std::collections::HashMap;
 
@@ -381,8 +384,7 @@ impl<'a> FnGen<'a, '_, '_> {
                 self.comparison(op, lhs, rhs, e.pos, dst)
             }
             ExprKind::Binary { op, lhs, rhs } => self.arith(op, lhs, rhs, e.pos, dst),
-            ExprKind::And(lhs, rhs) => self.logical(true, lhs, rhs, e.pos, dst),
-            ExprKind::Or(lhs, rhs) => self.logical(false, lhs, rhs, e.pos, dst),
+            ExprKind::And(..) | ExprKind::Or(..) => self.logical(e, dst),
         }
     }
 
@@ -425,8 +427,46 @@ impl<'a> FnGen<'a, '_, '_> {
         }
     }
 
+    /// An arithmetic operation. A left operand that is itself arithmetic
+    /// (`a + b - c * d ...` is `((a + b) - (c * d)) ...`) is not compiled by
+    /// recursion: the chain is walked down to its first operand, then
+    /// compiled upwards in a loop, each link leaving its value in the same
+    /// temporary, exactly as the recursion would.
     fn arith(&mut self, op: BinOp, lhs: &Expr<'a>, rhs: &Expr<'a>, pos: Pos, dst: Dst) -> u8 {
-        let mark = self.scope.free();
+        // The links below this one, outermost first.
+        let mut links = Vec::new();
+        let mut below = lhs;
+        while let ExprKind::Binary { op, lhs, rhs } = below.kind
+            && !op.is_comparison()
+        {
+            links.push((op, lhs, rhs, below.pos));
+            below = lhs;
+        }
+        let Some((op0, lhs0, rhs0, pos0)) = links.pop() else {
+            return self.arith_op(op, lhs, rhs, pos, dst, None);
+        };
+        // `Dst::Next` leaves the value in the register free on entry, which
+        // is where the next link's left operand is wanted.
+        let mut acc = self.arith_op(op0, lhs0, rhs0, pos0, Dst::Next, None);
+        while let Some((op, lhs, rhs, pos)) = links.pop() {
+            acc = self.arith_op(op, lhs, rhs, pos, Dst::Next, Some(acc));
+        }
+        self.arith_op(op, lhs, rhs, pos, dst, Some(acc))
+    }
+
+    /// One arithmetic operation. `computed` is the temporary that already
+    /// holds `lhs`'s value, allocated as the register that was free before
+    /// it (a link of a chain), or `None` to evaluate `lhs` here.
+    fn arith_op(
+        &mut self,
+        op: BinOp,
+        lhs: &Expr<'a>,
+        rhs: &Expr<'a>,
+        pos: Pos,
+        dst: Dst,
+        computed: Option<u8>,
+    ) -> u8 {
+        let mark = computed.map_or(self.scope.free(), u32::from);
         // `x + c` and `c + x` with a small constant use AddImm, `x - c`
         // SubImm (so a runtime error still names the source's operator).
         let imm_form = match op {
@@ -439,7 +479,12 @@ impl<'a> FnGen<'a, '_, '_> {
             _ => None,
         };
         if let Some((operand, imm)) = imm_form {
-            let a = self.any(operand);
+            // A computed left operand is an operation, never a literal, so
+            // the immediate form's operand is then that left operand.
+            let a = match computed {
+                Some(r) => r,
+                None => self.any(operand),
+            };
             self.scope.free_to(mark);
             let d = self.dst(dst);
             let instr = if op == BinOp::Sub {
@@ -450,7 +495,10 @@ impl<'a> FnGen<'a, '_, '_> {
             self.emit(instr, pos);
             return d;
         }
-        let a = self.any(lhs);
+        let a = match computed {
+            Some(r) => r,
+            None => self.any(lhs),
+        };
         let b = self.any(rhs);
         self.scope.free_to(mark);
         let d = self.dst(dst);
@@ -484,17 +532,33 @@ impl<'a> FnGen<'a, '_, '_> {
         d
     }
 
-    /// `lhs and rhs` / `lhs or rhs` as a value: the deciding operand.
-    fn logical(&mut self, is_and: bool, lhs: &Expr<'a>, rhs: &Expr<'a>, pos: Pos, dst: Dst) -> u8 {
-        let d = self.expr(lhs, dst);
-        let skip = if is_and {
-            Instr::JumpIfNot { cond: d, offset: 0 }
-        } else {
-            Instr::JumpIf { cond: d, offset: 0 }
-        };
-        let skip = self.emit(skip, pos);
-        self.expr(rhs, Dst::Reg(d));
-        self.patch_here(vec![skip]);
+    /// `lhs and rhs` / `lhs or rhs` (`e`) as a value: the deciding operand.
+    /// A chain (`a and b or c ...`) is walked down to its first operand and
+    /// compiled upwards in a loop, every link deciding into one register.
+    fn logical(&mut self, e: &Expr<'a>, dst: Dst) -> u8 {
+        // (is it `and`, right operand, position), outermost first.
+        let mut links = Vec::new();
+        let mut first = e;
+        loop {
+            let (is_and, lhs, rhs) = match first.kind {
+                ExprKind::And(lhs, rhs) => (true, lhs, rhs),
+                ExprKind::Or(lhs, rhs) => (false, lhs, rhs),
+                _ => break,
+            };
+            links.push((is_and, rhs, first.pos));
+            first = lhs;
+        }
+        let d = self.expr(first, dst);
+        while let Some((is_and, rhs, pos)) = links.pop() {
+            let skip = if is_and {
+                Instr::JumpIfNot { cond: d, offset: 0 }
+            } else {
+                Instr::JumpIf { cond: d, offset: 0 }
+            };
+            let skip = self.emit(skip, pos);
+            self.expr(rhs, Dst::Reg(d));
+            self.patch_here(vec![skip]);
+        }
         d
     }
 
@@ -696,28 +760,7 @@ impl<'a> FnGen<'a, '_, '_> {
                 op: UnOp::Not,
                 operand,
             } => self.cond(operand, !when),
-            ExprKind::And(lhs, rhs) if !when => {
-                let mut jumps = self.cond(lhs, false);
-                jumps.extend(self.cond(rhs, false));
-                jumps
-            }
-            ExprKind::And(lhs, rhs) => {
-                let skip = self.cond(lhs, false);
-                let jumps = self.cond(rhs, true);
-                self.patch_here(skip);
-                jumps
-            }
-            ExprKind::Or(lhs, rhs) if when => {
-                let mut jumps = self.cond(lhs, true);
-                jumps.extend(self.cond(rhs, true));
-                jumps
-            }
-            ExprKind::Or(lhs, rhs) => {
-                let skip = self.cond(lhs, true);
-                let jumps = self.cond(rhs, false);
-                self.patch_here(skip);
-                jumps
-            }
+            ExprKind::And(..) | ExprKind::Or(..) => self.cond_chain(e, when),
             ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
                 self.compare_jump(op, lhs, rhs, e.pos, when)
             }
@@ -733,6 +776,42 @@ impl<'a> FnGen<'a, '_, '_> {
                 vec![self.emit(instr, e.pos)]
             }
         }
+    }
+
+    /// [`Self::cond`] of `and`/`or`. `lhs and rhs` jumps when `when` is
+    /// false as soon as `lhs` is falsy, and else as `rhs` decides; when
+    /// `when` is true, a falsy `lhs` skips to after `rhs`'s test. `or` is the
+    /// mirror image. So `lhs`'s test always jumps on falsy under `and` and on
+    /// truthy under `or`, whatever `when` is: a chain is walked down to its
+    /// first operand, then compiled upwards in a loop, and each link either
+    /// joins the jumps gathered so far to its own (same polarity) or points
+    /// them past its right operand.
+    fn cond_chain(&mut self, e: &Expr<'a>, when: bool) -> Vec<usize> {
+        // (right operand, the link's polarity, its left operand's), outermost first.
+        let mut links = Vec::new();
+        let mut first = e;
+        let mut first_when = when;
+        loop {
+            let (lhs, rhs, lhs_when) = match first.kind {
+                ExprKind::And(lhs, rhs) => (lhs, rhs, false),
+                ExprKind::Or(lhs, rhs) => (lhs, rhs, true),
+                _ => break,
+            };
+            links.push((rhs, first_when, lhs_when));
+            first = lhs;
+            first_when = lhs_when;
+        }
+        let mut jumps = self.cond(first, first_when);
+        while let Some((rhs, when, lhs_when)) = links.pop() {
+            let own = self.cond(rhs, when);
+            if lhs_when == when {
+                jumps.extend(own);
+            } else {
+                self.patch_here(jumps);
+                jumps = own;
+            }
+        }
+        jumps
     }
 
     /// Emits the jump taken when `lhs op rhs` is `when`; returns it for

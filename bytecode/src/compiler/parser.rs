@@ -7,9 +7,19 @@
 //! the parser then resynchronises at the next statement boundary (newline,
 //! `;` or `}`), or at the next `fn` when the error is at the top level.
 //!
-//! Invariant: recursion depth is bounded by [`MAX_NESTING`] (for expressions
-//! and for blocks), so no input can exhaust the stack, and every loop consumes
-//! at least one token per iteration or exits, so no input can hang the parser.
+//! Nesting is counted twice over, each against [`MAX_NESTING`]: blocks inside
+//! a function's body (`blocks`), and expressions inside a statement
+//! (`exprs`: parentheses, brackets, call arguments, `not` and unary `-`).
+//! Each syntax tree node also records its depth, the recursion code
+//! generation will need for it; a chain of left-associative operators
+//! (`a + b - c + ...`, `a and b or c ...`) does not count as nesting,
+//! because the parser builds it in a loop and code generation walks it in
+//! one, so a flat sum of a million terms compiles.
+//!
+//! Invariant: recursion depth is bounded by [`MAX_NESTING`] blocks plus
+//! [`MAX_NESTING`] expression levels, so no input can exhaust the stack, and
+//! every loop consumes at least one token per iteration or exits, so no input
+//! can hang the parser.
 
 use bumpalo::Bump;
 
@@ -19,7 +29,8 @@ use super::fold;
 use super::lexer::{Token, TokenKind};
 use crate::module::{MAX_INT, MIN_INT};
 
-/// Deepest nesting of expressions, and separately of blocks, the compiler accepts.
+/// Deepest nesting of expressions, and separately of blocks inside a
+/// function's body, the compiler accepts.
 pub const MAX_NESTING: u32 = 200;
 
 /// Marker for "an error was reported; unwind to a synchronisation point".
@@ -32,8 +43,10 @@ struct Parser<'a, 't, 's> {
     at: usize,
     /// Greater than zero inside brackets, where newlines are insignificant.
     nl_skip: u32,
-    /// Current expression (or block) recursion depth.
-    nesting: u32,
+    /// Blocks open inside the current function's body.
+    blocks: u32,
+    /// Expression levels open inside the current statement.
+    exprs: u32,
     bump: &'a Bump,
     sink: &'s mut Sink,
 }
@@ -151,7 +164,8 @@ impl<'a> Parser<'a, '_, '_> {
         let mut functions = Vec::new();
         loop {
             self.nl_skip = 0;
-            self.nesting = 0;
+            self.blocks = 0;
+            self.exprs = 0;
             while matches!(self.peek().kind, TokenKind::Newline | TokenKind::Semicolon) {
                 self.next();
             }
@@ -217,7 +231,7 @@ impl<'a> Parser<'a, '_, '_> {
         }
         self.expect(TokenKind::RParen, "',' or ')' in the parameter list")?;
         self.nl_skip -= 1;
-        let (body, end) = self.block("the function's body")?;
+        let (body, end) = self.body("the function's body")?;
         Ok(FnDecl {
             name,
             pos,
@@ -243,29 +257,42 @@ impl<'a> Parser<'a, '_, '_> {
         Ok(e)
     }
 
-    /// `{ statements }`; returns them and the position of the closing brace.
+    /// A function's body: a block that does not count as nesting.
+    fn body(&mut self, what: &str) -> PResult<(Block<'a>, Pos)> {
+        let open = self.open_brace(what)?;
+        self.block_body(open)
+    }
+
+    /// `{ statements }` nested in the body; returns them and the position of
+    /// the closing brace.
     fn block(&mut self, what: &str) -> PResult<(Block<'a>, Pos)> {
+        let open = self.open_brace(what)?;
+        if self.blocks >= MAX_NESTING {
+            self.sink.error(
+                open.pos,
+                format!("blocks nested too deeply (more than {MAX_NESTING} levels)"),
+            );
+            self.skip_block();
+            return Err(Reported);
+        }
+        self.blocks += 1;
+        let result = self.block_body(open);
+        self.blocks -= 1;
+        result
+    }
+
+    fn open_brace(&mut self, what: &str) -> PResult<Token<'a>> {
         self.skip_newlines();
         let open = self.peek();
         if open.kind != TokenKind::LBrace {
             return Err(self.expected(&format!("'{{' to start {what}")));
         }
         self.next();
-        if self.nesting >= MAX_NESTING {
-            self.sink.error(
-                open.pos,
-                format!("blocks nested too deeply (more than {MAX_NESTING} levels)"),
-            );
-            return Err(Reported);
-        }
-        self.nesting += 1;
-        let result = self.block_body(open);
-        self.nesting -= 1;
-        result
+        Ok(open)
     }
 
     fn block_body(&mut self, open: Token<'a>) -> PResult<(Block<'a>, Pos)> {
-        let nesting = self.nesting;
+        let blocks = self.blocks;
         let mut stmts = Vec::new();
         loop {
             while matches!(self.peek().kind, TokenKind::Newline | TokenKind::Semicolon) {
@@ -298,13 +325,36 @@ impl<'a> Parser<'a, '_, '_> {
                 Ok(s) => stmts.push(s),
                 Err(Reported) => {
                     self.nl_skip = 0;
-                    self.nesting = nesting;
+                    self.blocks = blocks;
+                    self.exprs = 0;
                     if self.tokens[self.at].kind == TokenKind::Fn {
                         return Err(Reported);
                     }
                     self.sync_statement();
                 }
             }
+        }
+    }
+
+    /// Skips the rest of a block whose `{` was just consumed, up to and
+    /// including its `}` (or to the next `fn` or the end of the file), so
+    /// that a refused block does not leave stray braces behind.
+    fn skip_block(&mut self) {
+        let mut depth = 1u32;
+        loop {
+            match self.tokens[self.at].kind {
+                TokenKind::Eof | TokenKind::Fn => return,
+                TokenKind::LBrace => depth += 1,
+                TokenKind::RBrace => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.at += 1;
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            self.at += 1;
         }
     }
 
@@ -462,19 +512,29 @@ impl<'a> Parser<'a, '_, '_> {
 
     // ---- expressions --------------------------------------------------
 
-    /// Runs `parse` one nesting level deeper, refusing to go past [`MAX_NESTING`].
+    /// Runs `parse` one expression level deeper, refusing to go past
+    /// [`MAX_NESTING`].
     fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        if self.nesting >= MAX_NESTING {
+        if self.exprs >= MAX_NESTING {
             let tok = self.peek();
             return Err(self.error_at(
                 tok,
                 format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
             ));
         }
-        self.nesting += 1;
+        self.exprs += 1;
         let result = parse(self);
-        self.nesting -= 1;
+        self.exprs -= 1;
         result
+    }
+
+    /// The depth of an operator node over `lhs` and `rhs`: one more than its
+    /// operands', except that a left operand continuing the same chain
+    /// (`continues`) adds nothing, since code generation walks a chain in a
+    /// loop rather than by recursion.
+    fn chain_depth(continues: bool, lhs: &Expr<'_>, rhs: &Expr<'_>) -> u32 {
+        let left = if continues { lhs.depth } else { lhs.depth + 1 };
+        left.max(rhs.depth + 1)
     }
 
     fn expr(&mut self) -> PResult<&'a Expr<'a>> {
@@ -487,7 +547,8 @@ impl<'a> Parser<'a, '_, '_> {
             let op = self.next();
             self.skip_newlines();
             let rhs = self.and_expr()?;
-            lhs = self.node(ExprKind::Or(lhs, rhs), op.pos, 1 + lhs.depth.max(rhs.depth))?;
+            let depth = Self::chain_depth(lhs.is_logical(), lhs, rhs);
+            lhs = self.node(ExprKind::Or(lhs, rhs), op.pos, depth)?;
         }
         Ok(lhs)
     }
@@ -498,11 +559,8 @@ impl<'a> Parser<'a, '_, '_> {
             let op = self.next();
             self.skip_newlines();
             let rhs = self.not_expr()?;
-            lhs = self.node(
-                ExprKind::And(lhs, rhs),
-                op.pos,
-                1 + lhs.depth.max(rhs.depth),
-            )?;
+            let depth = Self::chain_depth(lhs.is_logical(), lhs, rhs);
+            lhs = self.node(ExprKind::And(lhs, rhs), op.pos, depth)?;
         }
         Ok(lhs)
     }
@@ -566,11 +624,11 @@ impl<'a> Parser<'a, '_, '_> {
     ) -> PResult<&'a Expr<'a>> {
         match fold::binary(self.bump, op, &lhs.kind, &rhs.kind) {
             Some(kind) => self.node(kind, lhs.pos, 1),
-            None => self.node(
-                ExprKind::Binary { op, lhs, rhs },
-                pos,
-                1 + lhs.depth.max(rhs.depth),
-            ),
+            None => {
+                let continues = !op.is_comparison() && lhs.is_arithmetic();
+                let depth = Self::chain_depth(continues, lhs, rhs);
+                self.node(ExprKind::Binary { op, lhs, rhs }, pos, depth)
+            }
         }
     }
 
@@ -752,7 +810,8 @@ pub(crate) fn parse<'a>(tokens: &[Token<'a>], bump: &'a Bump, sink: &mut Sink) -
         tokens,
         at: 0,
         nl_skip: 0,
-        nesting: 0,
+        blocks: 0,
+        exprs: 0,
         bump,
         sink,
     }

@@ -7,6 +7,8 @@
 //! `Builtin::arity()`. A builtin may allocate as much as it likes (the heap
 //! never collects during an instruction) and reports failure as a one-line
 //! message, prefixed with its name when the message is about its arguments.
+//! A string longer than [`MAX_STRING_BYTES`] (or than the heap limit) is
+//! refused before any of it is built ([`string_room`]).
 
 mod collections;
 mod isolates;
@@ -110,6 +112,32 @@ pub fn function(builtin: Builtin) -> BuiltinFn {
         Builtin::GcGlobal => plain!(system::gc_placeholder),
         Builtin::Matches => plain!(strings::matches),
     }
+}
+
+/// The longest string a program may build, in bytes: 256 MiB (V8 allows
+/// 512 MiB, SpiderMonkey 1 GiB). Asking for more is a runaway rather than a
+/// workload of this VM, and building it would take the machine's memory
+/// and minutes (doubling a string forty times asks for a terabyte), so it
+/// is refused at once, before anything is built.
+pub const MAX_STRING_BYTES: usize = 1 << 28;
+
+/// Checks, before anything is built, that a string of `len` bytes may
+/// exist: at most [`MAX_STRING_BYTES`], and no larger than the whole heap
+/// limit when there is one (such a string could never fit).
+pub fn string_room(heap: &Heap, len: usize) -> Result<(), String> {
+    if len > MAX_STRING_BYTES {
+        return Err(format!(
+            "out of memory: a string of {len} bytes (a string holds at most {MAX_STRING_BYTES})"
+        ));
+    }
+    if let Some(limit) = heap.limit()
+        && len > limit
+    {
+        return Err(format!(
+            "out of memory: a string of {len} bytes (the heap limit is {limit})"
+        ));
+    }
+    Ok(())
 }
 
 /// The message for a failed allocation.

@@ -8,7 +8,7 @@
 
 use heap::Value;
 
-use super::{Ctx, alloc_error, str_arg, type_error};
+use super::{Ctx, alloc_error, str_arg, string_room, type_error};
 use crate::display;
 
 pub fn str(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
@@ -42,17 +42,23 @@ pub fn join(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
         .ok_or_else(|| type_error(heap, "join", "an array of strings", args[0]))?;
     let sep = str_arg(heap, "join", args[1])?;
     let mut pieces: Vec<&str> = Vec::with_capacity(parts.len() * 2);
+    let mut len = 0usize;
     for (i, &p) in parts.iter().enumerate() {
         if i > 0 {
             pieces.push(sep);
         }
-        pieces.push(heap.str_of(p).ok_or_else(|| {
+        let piece = heap.str_of(p).ok_or_else(|| {
             format!(
                 "join: element {i} is {}, not a string",
                 heap.type_of(p).name()
             )
-        })?);
+        })?;
+        len = len
+            .saturating_add(piece.len())
+            .saturating_add(if i > 0 { sep.len() } else { 0 });
+        pieces.push(piece);
     }
+    string_room(heap, len)?;
     heap.alloc_str_parts(&pieces).map_err(alloc_error)
 }
 

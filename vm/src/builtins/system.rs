@@ -3,9 +3,11 @@
 //!
 //! Invariant: none of these mutates a heap object; `print` writes one whole
 //! line to the shared output at once, so lines of different isolates never
-//! interleave.
+//! interleave. Once the output has failed, `print` ends the run (see
+//! `crate::program::Output`).
 
 use heap::Value;
+use isolate::Failure;
 
 use super::{Ctx, alloc_error};
 use crate::display;
@@ -18,7 +20,14 @@ pub fn print(ctx: &mut Ctx, args: &[Value]) -> Result<Value, String> {
         }
         display::write_value(&mut line, ctx.heap(), ctx.program, v);
     }
-    ctx.program.output.line(&line);
+    if !ctx.program.output.line(&line) {
+        // Stdout is gone (a closed pipe, a full disk): like a process that
+        // SIGPIPE kills, the whole run ends; the caller reports the error.
+        ctx.isolate.end_run(Failure {
+            message: "writing output failed".into(),
+            trace: Vec::new(),
+        });
+    }
     Ok(Value::NIL)
 }
 

@@ -4,8 +4,9 @@
 //! with `integer overflow` (never a silent wrap); integer `/` and `%` floor
 //! (Python's and Ruby's rule: `-7 / 2 == -4`, `-7 % 2 == 1`) and fail with
 //! `division by zero`; a float operand makes the operation float (IEEE:
-//! `1.0 / 0` is `inf`); `+` on two strings concatenates. Errors name the
-//! operator and the operand types.
+//! `1.0 / 0` is `inf`); `+` on two strings concatenates, unless the result
+//! would be longer than a string may be (refused before it is built).
+//! Errors name the operator and the operand types.
 
 use std::cmp::Ordering;
 
@@ -44,6 +45,7 @@ pub fn arith(heap: &Heap, op: ArithOp, x: Value, y: Value) -> Result<Value, Stri
         }
         _ => match (op, heap.str_of(x), heap.str_of(y)) {
             (ArithOp::Add, Some(a), Some(b)) => {
+                crate::builtins::string_room(heap, a.len().saturating_add(b.len()))?;
                 heap.alloc_str_parts(&[a, b]).map_err(|e| e.to_string())
             }
             _ => {
