@@ -1,7 +1,7 @@
 //! The global collector: with every isolate stopped, marks from all roots
 //! across all heaps, then sweeps every heap, in parallel (rayon).
 //!
-//! Invariants (DESIGN.md invariant 5):
+//! Invariants (docs/design.md invariant 5):
 //! - It runs only while every isolate is stopped at a safepoint: the caller
 //!   (the scheduler's stop-the-world handshake) guarantees it, and lends it
 //!   every heap mutably.

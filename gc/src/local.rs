@@ -1,7 +1,7 @@
 //! The local mark-sweep collector: collects one isolate's heap, stopping no
 //! one else.
 //!
-//! Invariant (DESIGN.md invariant 4): marking starts from the executor's roots
+//! Invariant (docs/design.md invariant 4): marking starts from the executor's roots
 //! and follows references within this heap only; foreign objects (literals,
 //! other isolates' shareable objects) and this heap's own shareable objects
 //! are neither traced nor freed, and no bit of a page another heap owns is

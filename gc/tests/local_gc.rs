@@ -182,7 +182,7 @@ fn intact(heap: &Heap, objects: &[Shadow], values: &[Value], i: usize) -> Result
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 200 }, ..ProptestConfig::default() })]
 
     #[test]
     fn reachable_objects_survive_intact_and_the_rest_is_freed(sc in scenario()) {
@@ -228,16 +228,17 @@ proptest! {
 fn a_million_element_linked_list_collects_without_recursion() {
     let mut heap = Heap::new();
     let mut gc = collector();
+    const N: i64 = if cfg!(miri) { 5_000 } else { 1_000_000 };
     let mut list = Value::NIL;
-    for i in 0..1_000_000 {
+    for i in 0..N {
         list = heap.alloc_array(vec![int(i), list]).unwrap();
     }
     let roots = vec![list];
     gc.collect(&mut heap, &roots);
-    assert_eq!(heap.stats().objects, 1_000_000);
-    assert_eq!(gc.stats().last_marked, 1_000_000);
+    assert_eq!(heap.stats().objects, N as usize);
+    assert_eq!(gc.stats().last_marked, N as u64);
     // Walk it: every cell intact, in order.
-    let (mut cell, mut expect) = (list, 999_999);
+    let (mut cell, mut expect) = (list, N - 1);
     while let Some(&[head, tail]) = heap.array_of(cell) {
         assert_eq!(head, int(expect));
         (cell, expect) = (tail, expect - 1);

@@ -36,7 +36,7 @@ impl Heap {
                 },
             )
         };
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     pub fn alloc_str(&self, s: &str) -> Result<Value, AllocError> {
@@ -72,7 +72,7 @@ impl Heap {
             let hash = crate::hash::hash_bytes(bytes);
             init_object(ptr, StringObj { header, len, hash });
         }
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     /// An array of `elems`: small ones are copied inline, larger ones keep
@@ -87,7 +87,7 @@ impl Heap {
         // SAFETY: fresh slot of the right size, header written.
         unsafe { ArrayObj::init_out_of_line(ptr.as_ptr() as *mut ArrayObj, elems) };
         self.resize_out_of_line(0, bytes);
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     /// An array holding a copy of `elems` (inline when small).
@@ -100,7 +100,7 @@ impl Heap {
         let ptr = self.alloc_object(Kind::Array, ArrayObj::inline_size(elems.len()))?;
         // SAFETY: fresh slot with room for the elements inline, header written.
         unsafe { ArrayObj::init_inline(ptr.as_ptr() as *mut ArrayObj, elems) };
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     /// An empty map with room for `capacity` entries: inline in the object
@@ -116,7 +116,7 @@ impl Heap {
                 let slots = ptr.as_ptr().add(fixed);
                 ValueMap::init_inline(std::ptr::addr_of_mut!((*obj).map), slots, capacity);
             }
-            return Ok(Value::from_addr(ptr.as_ptr() as usize));
+            return Ok(Value::from_ptr(ptr.as_ptr()));
         }
         // Room for the entries (24 bytes each) and the index (4 per slot).
         self.check_limit(capacity.saturating_mul(32))?;
@@ -127,7 +127,7 @@ impl Heap {
         // SAFETY: fresh slot of the right size.
         unsafe { init_object(ptr, MapObj { header, map }) };
         self.resize_out_of_line(0, bytes);
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     /// A handle to isolate `id`, keeping `target` alive while it lives.
@@ -136,7 +136,7 @@ impl Heap {
         let header = Header::new(Kind::Handle);
         // SAFETY: fresh slot of the right size.
         unsafe { init_object(ptr, HandleObj { header, id, target }) };
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 
     /// A reference to function `index` of the module.
@@ -146,7 +146,7 @@ impl Heap {
         header.aux32 = index;
         // SAFETY: fresh slot of the right size.
         unsafe { init_object(ptr, FunctionObj { header, _pad: 0 }) };
-        Ok(Value::from_addr(ptr.as_ptr() as usize))
+        Ok(Value::from_ptr(ptr.as_ptr()))
     }
 }
 

@@ -63,7 +63,7 @@ impl Heap {
         if !v.is_ptr() {
             return false;
         }
-        let page = PagePtr::of(v.addr());
+        let page = PagePtr::of(v.ptr());
         // SAFETY: `v` is a live object (collector contract: values come from
         // roots or from live objects), so its page is live. Only the owner
         // field may be written by another thread, and it is atomic.
@@ -93,7 +93,7 @@ impl Heap {
         if !v.is_ptr() {
             return;
         }
-        let page = PagePtr::of(v.addr());
+        let page = PagePtr::of(v.ptr());
         // SAFETY: `v` is a live object (crate contract), so its page is live;
         // the published bitmap of our own pages is written only by us, on the
         // thread that owns the heap (`Heap` is not `Sync`).
@@ -134,7 +134,7 @@ impl Heap {
     /// a shareable graph references only shareable objects, so what other
     /// isolates can reach is what is reachable from the published objects.
     /// Empty pages go back to the pool. Returns true when objects remain
-    /// (the caller then hands them over, DESIGN.md invariant 6).
+    /// (the caller then hands them over, docs/design.md invariant 6).
     pub fn retire(&mut self) -> bool {
         if self.shareable_bytes.get() > 0 {
             self.mark_published();
@@ -159,7 +159,7 @@ impl Heap {
                     while bits != 0 {
                         let g = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        let v = Value::from_addr(page.addr() + g * page::GRANULE);
+                        let v = Value::from_ptr(page.granule_ptr(g));
                         if self.mark_own(v, true) {
                             stack.push(v);
                         }
@@ -225,7 +225,7 @@ impl Heap {
         if !v.is_ptr() {
             return false;
         }
-        let page = PagePtr::of(v.addr());
+        let page = PagePtr::of(v.ptr());
         let ours = self.pages.borrow().contains(&page) || self.large.borrow().contains(&page);
         if !ours {
             return false;
@@ -337,7 +337,7 @@ unsafe fn global_mark_bit<'a>(v: Value) -> Option<(&'a AtomicU64, u64)> {
     if !v.is_ptr() {
         return None;
     }
-    let page = PagePtr::of(v.addr());
+    let page = PagePtr::of(v.ptr());
     // SAFETY: the page is live for 'a (caller contract); the owner and the
     // mark words are atomics, so reading them races with no one.
     unsafe {
@@ -450,7 +450,7 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, tally: &mut Tally) -> usize
                 while bits != 0 {
                     let bit = bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    let dropped = free_object(page, page.addr() + (w * 64 + bit) * page::GRANULE);
+                    let dropped = free_object(page, page.granule_ptr(w * 64 + bit));
                     tally.dropped += dropped;
                     if shared & (1 << bit) != 0 {
                         tally.shareable += slot_size + dropped;
@@ -472,7 +472,7 @@ unsafe fn sweep_page(page: PagePtr, mode: SweepMode, tally: &mut Tally) -> usize
 ///
 /// # Safety
 /// `addr` must be an allocated object of `page` that nothing will use again.
-unsafe fn free_object(page: PagePtr, addr: usize) -> usize {
+unsafe fn free_object(page: PagePtr, addr: *mut u8) -> usize {
     // SAFETY: per the contract.
     unsafe {
         let dropped = if (*page.header()).needs_drop {
@@ -482,9 +482,10 @@ unsafe fn free_object(page: PagePtr, addr: usize) -> usize {
         };
         if cfg!(debug_assertions) {
             let size = page.slot_size();
-            std::ptr::write_bytes(addr as *mut u8, 0xdb, size);
+            std::ptr::write_bytes(addr, 0xdb, size);
         }
-        (addr as *mut object::Header).write(object::Header::new(Kind::Free));
+        addr.cast::<object::Header>()
+            .write(object::Header::new(Kind::Free));
         dropped
     }
 }
@@ -494,8 +495,8 @@ unsafe fn free_object(page: PagePtr, addr: usize) -> usize {
 ///
 /// # Safety
 /// `addr` must be a live object of `page`.
-pub(crate) unsafe fn object_bytes(page: PagePtr, addr: usize) -> usize {
-    let v = Value::from_addr(addr);
+pub(crate) unsafe fn object_bytes(page: PagePtr, addr: *mut u8) -> usize {
+    let v = Value::from_ptr(addr);
     // SAFETY: per the contract.
     let out_of_line = unsafe {
         match object::header(v).kind {
@@ -511,17 +512,17 @@ pub(crate) unsafe fn object_bytes(page: PagePtr, addr: usize) -> usize {
 ///
 /// # Safety
 /// `addr` must be a live object whose storage nothing will use again.
-unsafe fn drop_object_storage(addr: usize) -> usize {
-    let v = Value::from_addr(addr);
+unsafe fn drop_object_storage(addr: *mut u8) -> usize {
+    let v = Value::from_ptr(addr);
     // SAFETY: per the contract.
     unsafe {
         match object::header(v).kind {
-            Kind::Array => (*(addr as *mut ArrayObj)).release(),
+            Kind::Array => (*addr.cast::<ArrayObj>()).release(),
             Kind::Handle => {
-                std::ptr::drop_in_place(addr as *mut HandleObj);
+                std::ptr::drop_in_place(addr.cast::<HandleObj>());
                 0
             }
-            Kind::Map => (*(addr as *mut MapObj)).map.release(),
+            Kind::Map => (*addr.cast::<MapObj>()).map.release(),
             _ => 0,
         }
     }
@@ -543,7 +544,7 @@ pub(crate) unsafe fn drop_live_objects(page: PagePtr) {
             while bits != 0 {
                 let g = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                drop_object_storage(page.addr() + g * page::GRANULE);
+                drop_object_storage(page.granule_ptr(g));
             }
             (*h).alloc[w] = 0;
         }

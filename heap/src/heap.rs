@@ -86,8 +86,8 @@ pub(crate) fn list_index(class: usize, needs_drop: bool) -> usize {
     class + if needs_drop { N_CLASSES } else { 0 }
 }
 
-/// The end of the slots of the page holding bump address `next` (which may
-/// be one past its last slot).
+/// The end address of the slots of the page holding bump address `next`
+/// (which may be one past its last slot).
 #[inline]
 fn page_end(next: usize, class: usize) -> usize {
     let page = (next - 1) & !(page::PAGE_SIZE - 1);
@@ -97,9 +97,9 @@ fn page_end(next: usize, class: usize) -> usize {
 pub struct Heap {
     pub(crate) id: HeapId,
     pub(crate) free: [Cell<*mut FreeSlot>; N_LISTS],
-    /// Next never-used slot of each list's newest page (0: none): the bump
+    /// Next never-used slot of each list's newest page (null: none): the bump
     /// region runs from it to the end of that page's slots.
-    pub(crate) bump: [Cell<usize>; N_LISTS],
+    pub(crate) bump: [Cell<*mut u8>; N_LISTS],
     pub(crate) pages: RefCell<Vec<PagePtr>>,
     pub(crate) large: RefCell<Vec<PagePtr>>,
     /// Empty pages kept for reuse (at most a quarter of the live pages).
@@ -127,7 +127,7 @@ pub struct Heap {
 
 // SAFETY: a heap and all its pages belong to one isolate at a time; moving
 // the heap moves that ownership to the thread that runs the isolate next
-// (Single writer, DESIGN.md invariant 2). `Heap` is not `Sync`: its `Cell`s
+// (Single writer, docs/design.md invariant 2). `Heap` is not `Sync`: its `Cell`s
 // forbid sharing it between threads.
 unsafe impl Send for Heap {}
 
@@ -163,7 +163,7 @@ impl Heap {
         Heap {
             id,
             free: [const { Cell::new(std::ptr::null_mut()) }; N_LISTS],
-            bump: [const { Cell::new(0) }; N_LISTS],
+            bump: [const { Cell::new(std::ptr::null_mut()) }; N_LISTS],
             pages: RefCell::new(Vec::new()),
             large: RefCell::new(Vec::new()),
             spare: RefCell::new(Vec::new()),
@@ -304,41 +304,47 @@ impl Heap {
         let index = list_index(class, needs_drop);
         let list = &self.free[index];
         let head = list.get();
-        let addr = if !head.is_null() {
+        let slot = if !head.is_null() {
             // SAFETY: `head` heads this class's free list, so it is a free
             // slot of one of our pages whose link was written when it was freed.
             list.set(unsafe { (*head).next });
-            head as usize
+            head.cast::<u8>()
         } else {
             self.bump_slot(index, class, needs_drop)?
         };
-        let page = PagePtr::of(addr);
-        let (w, b) = page::bit(page.granule(addr));
+        let page = PagePtr::of(slot);
+        let (w, b) = page::bit(page.granule(slot.addr()));
         // SAFETY: the slot lies in one of our pages; only we touch its bitmap.
         unsafe { (*page.header()).alloc[w] |= b };
         self.in_use.set(self.in_use.get() + slot_size);
         self.new_objects.set(self.new_objects.get() + 1);
         // SAFETY: a slot address inside a live page is never null.
-        Ok(unsafe { NonNull::new_unchecked(addr as *mut u8) })
+        Ok(unsafe { NonNull::new_unchecked(slot) })
     }
 
     /// The next never-used slot of `class`, adding a page when the bump
     /// region is spent.
     #[inline]
-    fn bump_slot(&self, index: usize, class: usize, needs_drop: bool) -> Result<usize, AllocError> {
+    fn bump_slot(
+        &self,
+        index: usize,
+        class: usize,
+        needs_drop: bool,
+    ) -> Result<*mut u8, AllocError> {
         let next = self.bump[index].get();
-        let addr = if next != 0 && next < page_end(next, class) {
+        let slot = if !next.is_null() && next.addr() < page_end(next.addr(), class) {
             next
         } else {
             self.add_page(class, needs_drop)?
         };
-        self.bump[index].set(addr + SIZE_CLASSES[class]);
-        Ok(addr)
+        // At most one past the page's last slot: still inside the page.
+        self.bump[index].set(slot.wrapping_add(SIZE_CLASSES[class]));
+        Ok(slot)
     }
 
     /// Adds a page of `class` and returns its first slot.
     #[cold]
-    fn add_page(&self, class: usize, needs_drop: bool) -> Result<usize, AllocError> {
+    fn add_page(&self, class: usize, needs_drop: bool) -> Result<*mut u8, AllocError> {
         let page = match self.spare.borrow_mut().pop() {
             Some(spare) => {
                 spare.reinit(class, needs_drop);
@@ -349,14 +355,14 @@ impl Heap {
             }
         };
         self.pages.borrow_mut().push(page);
-        Ok(page.slot_addr(0))
+        Ok(page.slot(0))
     }
 
     /// Forgets every bump region (their slots stay free in the bitmaps, and
     /// the sweep threads them onto the free lists).
     pub(crate) fn clear_bump_regions(&self) {
         for region in &self.bump {
-            region.set(0);
+            region.set(std::ptr::null_mut());
         }
     }
 
@@ -373,10 +379,10 @@ impl Heap {
             let n = (*header).n_slots as usize;
             let mut head = list.get();
             for i in (0..n).rev() {
-                let addr = page.slot_addr(i);
-                let (w, b) = page::bit(page.granule(addr));
+                let addr = page.slot(i);
+                let (w, b) = page::bit(page.granule(addr.addr()));
                 if (*header).alloc[w] & b == 0 {
-                    let slot = addr as *mut FreeSlot;
+                    let slot = addr.cast::<FreeSlot>();
                     slot.write(FreeSlot {
                         header: Header::new(Kind::Free),
                         next: head,
@@ -392,15 +398,15 @@ impl Heap {
     fn alloc_large(&self, size: usize) -> Result<NonNull<u8>, AllocError> {
         self.grow_past_threshold(size)?;
         let page = PagePtr::new_large(self.id, size).ok_or(AllocError::OutOfMemory)?;
-        let addr = page.slot_addr(0);
-        let (w, b) = page::bit(page.granule(addr));
+        let slot = page.slot(0);
+        let (w, b) = page::bit(page.granule(slot.addr()));
         // SAFETY: the large page is fresh and ours.
         unsafe { (*page.header()).alloc[w] |= b };
         self.large.borrow_mut().push(page);
         self.in_use.set(self.in_use.get() + size);
         self.new_objects.set(self.new_objects.get() + 1);
         // SAFETY: a slot address inside a live page is never null.
-        Ok(unsafe { NonNull::new_unchecked(addr as *mut u8) })
+        Ok(unsafe { NonNull::new_unchecked(slot) })
     }
 
     /// Folds this cycle's allocation into the totals, before a sweep.

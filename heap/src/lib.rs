@@ -16,7 +16,7 @@
 //! heap is an immediate or points to a live object. Objects are freed only by
 //! [`Heap::sweep`], which needs `&mut Heap` and runs at the executor's
 //! safepoints, where every value the executor still uses is in its roots.
-//! `unsafe` code lives here (DESIGN.md invariant 8), each block with a
+//! `unsafe` code lives here (docs/design.md invariant 8), each block with a
 //! `SAFETY:` comment.
 //!
 //! Pages come from the global allocator, through the pool of empty pages

@@ -1,7 +1,7 @@
 //! Changing objects: arrays, maps, and the frozen/shareable flags.
 //!
 //! Invariant: only the owner mutates, and only objects that are not frozen
-//! (DESIGN.md invariants 1 and 2: a non-frozen object reachable by an isolate
+//! (docs/design.md invariants 1 and 2: a non-frozen object reachable by an isolate
 //! is always its own). Every mutator takes `&mut Heap`, so no borrowed view of
 //! the object can be alive while it changes, and keeps the heap's accounting
 //! of out-of-line storage exact.
@@ -123,7 +123,7 @@ impl Heap {
         if !v.is_ptr() {
             return;
         }
-        let page = PagePtr::of(v.addr());
+        let page = PagePtr::of(v.ptr());
         debug_assert!(
             page.owner() == self.id || self.id == HeapId::LITERALS,
             "freezing another heap's object"
@@ -132,13 +132,13 @@ impl Heap {
         // builds; crate contract); the header is written before the object
         // can be seen by another isolate.
         unsafe {
-            let header = v.addr() as *mut object::Header;
+            let header = v.ptr().cast::<object::Header>();
             let newly_shareable = shareable && (*header).flags & FLAG_SHAREABLE == 0;
             (*header).flags |= FLAG_FROZEN | if shareable { FLAG_SHAREABLE } else { 0 };
             if newly_shareable {
                 let (w, b) = page::bit(page.granule(v.addr()));
                 (*page.header()).shareable[w] |= b;
-                let bytes = crate::collect::object_bytes(page, v.addr());
+                let bytes = crate::collect::object_bytes(page, v.ptr());
                 self.shareable_bytes.set(self.shareable_bytes.get() + bytes);
             }
         }

@@ -166,7 +166,7 @@ const _: () = {
 #[inline]
 pub(crate) unsafe fn header<'a>(v: Value) -> &'a Header {
     // SAFETY: per the contract, `v` addresses a live, initialised header.
-    unsafe { &*(v.addr() as *const Header) }
+    unsafe { &*(v.ptr().cast_const().cast::<Header>()) }
 }
 
 /// The UTF-8 bytes of a string.
@@ -178,7 +178,7 @@ pub(crate) unsafe fn string_bytes<'a>(v: Value) -> &'a [u8] {
     // SAFETY: per the contract; a string's `len` bytes follow its fixed part
     // inside the same slot and are never written after allocation.
     unsafe {
-        let obj = v.addr() as *const StringObj;
+        let obj = v.ptr().cast_const().cast::<StringObj>();
         let data = (obj as *const u8).add(std::mem::size_of::<StringObj>());
         std::slice::from_raw_parts(data, (*obj).len)
     }
@@ -191,7 +191,7 @@ pub(crate) unsafe fn string_bytes<'a>(v: Value) -> &'a [u8] {
 #[inline]
 pub(crate) unsafe fn string_obj<'a>(v: Value) -> &'a StringObj {
     // SAFETY: per the contract.
-    unsafe { &*(v.addr() as *const StringObj) }
+    unsafe { &*(v.ptr().cast_const().cast::<StringObj>()) }
 }
 
 /// # Safety
@@ -199,7 +199,7 @@ pub(crate) unsafe fn string_obj<'a>(v: Value) -> &'a StringObj {
 #[inline]
 pub(crate) unsafe fn array<'a>(v: Value) -> &'a ArrayObj {
     // SAFETY: per the contract.
-    unsafe { &*(v.addr() as *const ArrayObj) }
+    unsafe { &*(v.ptr().cast_const().cast::<ArrayObj>()) }
 }
 
 /// # Safety
@@ -208,7 +208,7 @@ pub(crate) unsafe fn array<'a>(v: Value) -> &'a ArrayObj {
 #[inline]
 pub(crate) unsafe fn array_mut<'a>(v: Value) -> &'a mut ArrayObj {
     // SAFETY: per the contract.
-    unsafe { &mut *(v.addr() as *mut ArrayObj) }
+    unsafe { &mut *(v.ptr().cast::<ArrayObj>()) }
 }
 
 /// # Safety
@@ -216,7 +216,7 @@ pub(crate) unsafe fn array_mut<'a>(v: Value) -> &'a mut ArrayObj {
 #[inline]
 pub(crate) unsafe fn map<'a>(v: Value) -> &'a MapObj {
     // SAFETY: per the contract.
-    unsafe { &*(v.addr() as *const MapObj) }
+    unsafe { &*(v.ptr().cast_const().cast::<MapObj>()) }
 }
 
 /// # Safety
@@ -225,7 +225,7 @@ pub(crate) unsafe fn map<'a>(v: Value) -> &'a MapObj {
 #[inline]
 pub(crate) unsafe fn map_mut<'a>(v: Value) -> &'a mut MapObj {
     // SAFETY: per the contract.
-    unsafe { &mut *(v.addr() as *mut MapObj) }
+    unsafe { &mut *(v.ptr().cast::<MapObj>()) }
 }
 
 /// # Safety
@@ -233,7 +233,7 @@ pub(crate) unsafe fn map_mut<'a>(v: Value) -> &'a mut MapObj {
 #[inline]
 pub(crate) unsafe fn handle<'a>(v: Value) -> &'a HandleObj {
     // SAFETY: per the contract.
-    unsafe { &*(v.addr() as *const HandleObj) }
+    unsafe { &*(v.ptr().cast_const().cast::<HandleObj>()) }
 }
 
 /// # Safety
@@ -241,5 +241,5 @@ pub(crate) unsafe fn handle<'a>(v: Value) -> &'a HandleObj {
 #[inline]
 pub(crate) unsafe fn boxed_float(v: Value) -> f64 {
     // SAFETY: per the contract.
-    unsafe { (*(v.addr() as *const FloatObj)).value }
+    unsafe { (*(v.ptr().cast_const().cast::<FloatObj>())).value }
 }

@@ -122,10 +122,11 @@ const _: () = assert!(FIRST_SLOT < PAGE_SIZE / 8, "page header must stay small")
 pub(crate) struct PagePtr(pub NonNull<PageHeader>);
 
 impl PagePtr {
-    /// The page holding the object at `addr`.
+    /// The page holding the object at `ptr` (derived from it, so with its
+    /// provenance: the page's allocation).
     #[inline]
-    pub fn of(addr: usize) -> PagePtr {
-        let page = (addr & !(PAGE_SIZE - 1)) as *mut PageHeader;
+    pub fn of(ptr: *mut u8) -> PagePtr {
+        let page = ptr.map_addr(|a| a & !(PAGE_SIZE - 1)).cast::<PageHeader>();
         // SAFETY: object addresses are never below PAGE_SIZE (they lie past a
         // page header), so the masked address is not null.
         PagePtr(unsafe { NonNull::new_unchecked(page) })
@@ -242,11 +243,23 @@ impl PagePtr {
         }
     }
 
-    /// Address of slot `i`.
+    /// The byte `offset` bytes into the page (at most its end).
     #[inline]
-    pub fn slot_addr(self, i: usize) -> usize {
+    pub fn at(self, offset: usize) -> *mut u8 {
+        self.header().cast::<u8>().wrapping_add(offset)
+    }
+
+    /// Slot `i`.
+    #[inline]
+    pub fn slot(self, i: usize) -> *mut u8 {
         // SAFETY: the header is live; `slot_size` is only written by `init`.
-        self.addr() + FIRST_SLOT + i * unsafe { (*self.header()).slot_size as usize }
+        self.at(FIRST_SLOT + i * unsafe { (*self.header()).slot_size as usize })
+    }
+
+    /// The object whose first granule is granule `g`.
+    #[inline]
+    pub fn granule_ptr(self, g: usize) -> *mut u8 {
+        self.at(g * GRANULE)
     }
 
     /// Granule index (bitmap bit) of the object at `addr` in this page.
@@ -301,17 +314,17 @@ mod tests {
         assert_eq!(page.owner(), HeapId(99));
         // SAFETY: test-local page, header initialised by new_small.
         let n = unsafe { (*page.header()).n_slots } as usize;
-        let last = page.slot_addr(n - 1);
-        assert!(last + 48 <= page.addr() + PAGE_SIZE);
+        let last = page.slot(n - 1);
+        assert!(last.addr() + 48 <= page.addr() + PAGE_SIZE);
         assert_eq!(PagePtr::of(last), page);
-        assert_eq!(PagePtr::of(page.slot_addr(0)), page);
+        assert_eq!(PagePtr::of(page.slot(0)), page);
         page.release();
     }
 
     #[test]
     fn large_page_object_is_found_by_mask() {
         let page = PagePtr::new_large(HeapId(7), 100_000).unwrap();
-        let obj = page.slot_addr(0);
+        let obj = page.slot(0);
         assert_eq!(PagePtr::of(obj), page);
         assert_eq!(page.owner(), HeapId(7));
         page.release();

@@ -24,7 +24,7 @@
 
 use std::sync::Mutex;
 
-use crate::page::{HeapId, PAGE_SIZE, PagePtr};
+use crate::page::{HeapId, PagePtr};
 
 /// Pooled pages that keep their memory after a trim (16 MiB).
 pub const RESIDENT_POOLED_PAGES: usize = 1024;
@@ -88,7 +88,11 @@ fn give_memory_back(page: PagePtr) {
     // private anonymous memory only replaces its contents with zeros, which
     // `init` overwrites before any use.
     unsafe {
-        libc::madvise(page.header().cast(), PAGE_SIZE, libc::MADV_DONTNEED);
+        libc::madvise(
+            page.header().cast(),
+            crate::page::PAGE_SIZE,
+            libc::MADV_DONTNEED,
+        );
     }
     #[cfg(not(all(target_os = "linux", not(miri))))]
     let _ = page;
@@ -98,4 +102,35 @@ fn give_memory_back(page: PagePtr) {
 pub fn pooled_pages() -> (usize, usize) {
     let pool = pool();
     (pool.resident.len(), pool.cold.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg_attr(miri, ignore = "allocates 80 MiB of pages")]
+    fn a_burst_of_empty_pages_keeps_only_the_resident_ones_in_memory() {
+        let burst = TRIM_AT * RESIDENT_POOLED_PAGES + 100;
+        let pages: Vec<PagePtr> = (0..burst)
+            .map(|_| PagePtr::new_small(HeapId(77), 0, false).unwrap())
+            .collect();
+        for page in pages {
+            page.release();
+        }
+        let (resident, cold) = pooled_pages();
+        assert!(resident <= TRIM_AT * RESIDENT_POOLED_PAGES, "{resident}");
+        assert!(cold > 0, "the oldest pages gave their memory back");
+        // Pages come back out, usable, whichever kind they were.
+        let again: Vec<PagePtr> = (0..burst)
+            .map(|_| PagePtr::new_small(HeapId(78), 3, true).unwrap())
+            .collect();
+        for &page in &again {
+            assert_eq!(page.owner(), HeapId(78));
+            assert_eq!(page.slot_size(), 64);
+        }
+        for page in again {
+            page.release();
+        }
+    }
 }

@@ -182,6 +182,6 @@ impl Heap {
 
     /// The heap owning the object `v` (`None` for immediates).
     pub fn owner_of(&self, v: Value) -> Option<HeapId> {
-        v.is_ptr().then(|| PagePtr::of(v.addr()).owner())
+        v.is_ptr().then(|| PagePtr::of(v.ptr()).owner())
     }
 }

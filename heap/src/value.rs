@@ -1,7 +1,11 @@
 //! `Value`: one tagged 64-bit word.
 //!
 //! Invariant: the low bits of the word say what it is, and a pointer is only
-//! ever an 8-byte-aligned address of a live object header:
+//! ever an 8-byte-aligned address of a live object header. The word is kept
+//! as a raw pointer: an object reference carries the provenance of the page
+//! it was allocated in (strict provenance: addresses are only ever derived
+//! from a page's pointer, never cast from integers), and an immediate is a
+//! pointer without provenance.
 //!
 //! | low bits | meaning                                                       |
 //! |----------|---------------------------------------------------------------|
@@ -16,7 +20,7 @@
 //! and `+0.0` is stored in the word itself by rotating the IEEE bits left by 3
 //! and dropping the two exponent bits that the range makes redundant. This is
 //! CRuby's "flonum" trick, and the measurement behind keeping it is the
-//! `value_repr` criterion bench (`cargo bench -p heap --bench value_repr`): a
+//! `value_repr` criterion bench (`cargo bench -p heap --bench alloc -- value_repr`): a
 //! float-summing loop allocates no memory at all with flonums, where boxing
 //! every float allocates 16 bytes per operation. Floats outside that range
 //! (and `-0.0`) are boxed; arithmetic does not care which form it gets.
@@ -42,17 +46,31 @@ const FLONUM_POS_ZERO: u64 = 0x8000_0000_0000_0002;
 /// A VM value: an immediate or a pointer to a heap object.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(transparent)]
-pub struct Value(u64);
+pub struct Value(*mut u8);
+
+// SAFETY: a `Value` is a word; moving it between threads reads nothing. An
+// object it points to is only read or written through a heap, under the
+// heap's contract (the owner's thread, or a collector with every isolate
+// stopped, or a shareable object that no one writes).
+unsafe impl Send for Value {}
+// SAFETY: as above; `&Value` gives access to the word only.
+unsafe impl Sync for Value {}
+
+/// The value whose word is `bits`, with no provenance: for immediates.
+#[inline]
+const fn word(bits: u64) -> Value {
+    Value(std::ptr::without_provenance_mut(bits as usize))
+}
 
 impl Value {
-    pub const NIL: Value = Value(NIL_BITS);
-    pub const FALSE: Value = Value(FALSE_BITS);
-    pub const TRUE: Value = Value(TRUE_BITS);
+    pub const NIL: Value = word(NIL_BITS);
+    pub const FALSE: Value = word(FALSE_BITS);
+    pub const TRUE: Value = word(TRUE_BITS);
 
     /// The raw word, for hashing by identity and for debugging.
     #[inline]
     pub fn bits(self) -> u64 {
-        self.0
+        self.0.addr() as u64
     }
 
     #[inline]
@@ -64,7 +82,7 @@ impl Value {
     #[inline]
     pub fn int(n: i64) -> Option<Value> {
         if (INT_MIN..=INT_MAX).contains(&n) {
-            Some(Value(((n as u64) << 1) | TAG_INT))
+            Some(word(((n as u64) << 1) | TAG_INT))
         } else {
             None
         }
@@ -72,7 +90,7 @@ impl Value {
 
     #[inline]
     pub fn is_int(self) -> bool {
-        self.0 & TAG_INT != 0
+        self.bits() & TAG_INT != 0
     }
 
     /// The integer, if this is one.
@@ -88,24 +106,24 @@ impl Value {
     /// The integer of a value known to be one (meaningless otherwise).
     #[inline]
     pub fn int_unchecked(self) -> i64 {
-        (self.0 as i64) >> 1
+        (self.bits() as i64) >> 1
     }
 
     /// `a + b` on two integer values, `None` on overflow of the 63-bit range.
     /// Works on the tagged words directly: (2a+1) + (2b+1) - 1 = 2(a+b) + 1.
     #[inline]
     pub fn int_add(a: Value, b: Value) -> Option<Value> {
-        (a.0 as i64)
-            .checked_add((b.0 as i64) - 1)
-            .map(|r| Value(r as u64))
+        (a.bits() as i64)
+            .checked_add((b.bits() as i64) - 1)
+            .map(|r| word(r as u64))
     }
 
     /// `a - b` on two integer values, `None` on overflow.
     #[inline]
     pub fn int_sub(a: Value, b: Value) -> Option<Value> {
-        (a.0 as i64)
-            .checked_sub((b.0 as i64) - 1)
-            .map(|r| Value(r as u64))
+        (a.bits() as i64)
+            .checked_sub((b.bits() as i64) - 1)
+            .map(|r| word(r as u64))
     }
 
     /// The float immediate for `f`, when `f` has one (see the module docs).
@@ -116,9 +134,9 @@ impl Value {
         // Exponents whose top three bits are 011 or 100 fit; the pattern
         // 0x3000.. would collide with the encoding chosen for +0.0.
         if (top == 3 || top == 4) && bits != 0x3000_0000_0000_0000 {
-            Some(Value((bits.rotate_left(3) & !TAG_FLONUM_MASK) | TAG_FLONUM))
+            Some(word((bits.rotate_left(3) & !TAG_FLONUM_MASK) | TAG_FLONUM))
         } else if bits == 0 {
-            Some(Value(FLONUM_POS_ZERO))
+            Some(word(FLONUM_POS_ZERO))
         } else {
             None
         }
@@ -126,30 +144,30 @@ impl Value {
 
     #[inline]
     pub fn is_flonum(self) -> bool {
-        self.0 & TAG_FLONUM_MASK == TAG_FLONUM
+        self.bits() & TAG_FLONUM_MASK == TAG_FLONUM
     }
 
     /// The float of a flonum (meaningless for other values).
     #[inline]
     pub fn flonum_unchecked(self) -> f64 {
-        if self.0 == FLONUM_POS_ZERO {
+        if self.bits() == FLONUM_POS_ZERO {
             return 0.0;
         }
         // The two dropped exponent bits are the complement and the copy of
         // the exponent bit that the rotation moved to bit 63.
-        let b63 = self.0 >> 63;
-        let restored = (self.0 & !TAG_FLONUM_MASK) | (2 - b63);
+        let b63 = self.bits() >> 63;
+        let restored = (self.bits() & !TAG_FLONUM_MASK) | (2 - b63);
         f64::from_bits(restored.rotate_right(3))
     }
 
     #[inline]
     pub fn is_nil(self) -> bool {
-        self.0 == NIL_BITS
+        self.bits() == NIL_BITS
     }
 
     #[inline]
     pub fn is_bool(self) -> bool {
-        self.0 == TRUE_BITS || self.0 == FALSE_BITS
+        self.bits() == TRUE_BITS || self.bits() == FALSE_BITS
     }
 
     /// Everything but nil and false is true.
@@ -157,31 +175,40 @@ impl Value {
     pub fn is_truthy(self) -> bool {
         // nil (0x04) and false (0x0c) are the only words equal to 0x04 after
         // masking bit 3.
-        self.0 & !0x08 != NIL_BITS
+        self.bits() & !0x08 != NIL_BITS
     }
 
     #[inline]
     pub fn is_special(self) -> bool {
-        self.0 & TAG_SPECIAL_MASK == TAG_SPECIAL
+        self.bits() & TAG_SPECIAL_MASK == TAG_SPECIAL
     }
 
     /// True when the value is a pointer to a heap object.
     #[inline]
     pub fn is_ptr(self) -> bool {
-        self.0 & TAG_SPECIAL_MASK == 0
+        self.bits() & TAG_SPECIAL_MASK == 0
     }
 
     /// The object address of a pointer value (meaningless otherwise).
     #[inline]
     pub(crate) fn addr(self) -> usize {
-        self.0 as usize
+        self.0.addr()
     }
 
-    /// The value pointing at the object header at `addr`.
+    /// The object pointer of a pointer value (meaningless otherwise).
     #[inline]
-    pub(crate) fn from_addr(addr: usize) -> Value {
-        debug_assert!(addr != 0 && addr & 0b111 == 0, "misaligned object address");
-        Value(addr as u64)
+    pub(crate) fn ptr(self) -> *mut u8 {
+        self.0
+    }
+
+    /// The value pointing at the object header at `ptr`.
+    #[inline]
+    pub(crate) fn from_ptr(ptr: *mut u8) -> Value {
+        debug_assert!(
+            !ptr.is_null() && ptr.addr() & 0b111 == 0,
+            "misaligned object address"
+        );
+        Value(ptr)
     }
 }
 
@@ -198,9 +225,9 @@ impl fmt::Debug for Value {
         } else if *self == Value::FALSE {
             write!(f, "False")
         } else if self.is_ptr() {
-            write!(f, "Obj({:#x})", self.0)
+            write!(f, "Obj({:#x})", self.bits())
         } else {
-            write!(f, "Invalid({:#x})", self.0)
+            write!(f, "Invalid({:#x})", self.bits())
         }
     }
 }
@@ -260,6 +287,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 256 }))]
+
         #[test]
         fn ints_round_trip(n in INT_MIN..=INT_MAX) {
             let v = Value::int(n).unwrap();

@@ -12,7 +12,7 @@
 //!   costs no CPU; a runnable or running one's core is in a run queue or on
 //!   a worker, and `Status::Scheduled` says so.
 //! - Once `Done`, the status never changes, and the core has been dropped
-//!   (its heap freed at once, DESIGN.md invariant 6).
+//!   (its heap freed at once, docs/design.md invariant 6).
 //! - When mailboxes are bounded (`MemoryConfig::bounds_mailboxes`),
 //!   `queued` and `queued_bytes` count the envelopes delivered and not yet
 //!   received (in the mailbox or the inbox) and their bytes: deliveries add

@@ -1,7 +1,7 @@
 //! Global collections: the stop-the-world handshake, the roots of the whole
 //! run, and the run-wide policy decisions.
 //!
-//! Invariants (DESIGN.md invariants 5 and 6):
+//! Invariants (docs/design.md invariants 5 and 6):
 //! - A global collection runs only when every worker has stopped between
 //!   slices (a slice ends at its budget, or at the first safepoint after the
 //!   request) and every parked isolate is held by its locked cell: no

@@ -1,7 +1,7 @@
 //! The deep freeze ([`make_shareable`]) and the shareability test
 //! ([`is_shareable`]).
 //!
-//! Invariant (DESIGN.md invariant 3, *Shareable closure*): a freeze either
+//! Invariant (docs/design.md invariant 3, *Shareable closure*): a freeze either
 //! makes every object reachable from its value frozen and shareable, or
 //! changes nothing at all. It works in two passes:
 //!
@@ -48,7 +48,7 @@ pub struct FreezeReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FreezeError {
     /// The graph reaches an object of another heap that is not shareable.
-    /// This can only happen if DESIGN.md invariant 1 (*Containment*) was
+    /// This can only happen if docs/design.md invariant 1 (*Containment*) was
     /// broken; it is reported instead of corrupting anything. Carries the
     /// object's type name (`heap::Type::name`).
     ForeignObject(&'static str),

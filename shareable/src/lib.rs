@@ -1,6 +1,6 @@
 //! Shareability and the deep copy of messages.
 //!
-//! An isolate's objects are private to its heap (DESIGN.md invariant 1,
+//! An isolate's objects are private to its heap (docs/design.md invariant 1,
 //! *Containment*); a value crosses to another isolate either by reference,
 //! when it is deeply frozen and shareable, or as a deep copy. This crate owns
 //! both sides of that boundary.
@@ -82,7 +82,7 @@
 //! every shareable one that was never published (directly, or through the
 //! graph of a published one); what remains is handed to the run's global
 //! owner (`Heap::hand_over_to`) until a global collection frees what is dead
-//! (DESIGN.md invariant 6). The runtime (`isolate`) drives both steps.
+//! (docs/design.md invariant 6). The runtime (`isolate`) drives both steps.
 
 #![forbid(unsafe_code)]
 mod decode;

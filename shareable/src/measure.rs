@@ -37,7 +37,7 @@ impl Plan {
     #[inline]
     fn discover(&mut self, heap: &Heap, v: Value) -> Result<(), AllocError> {
         if is_copied(heap, v) {
-            // Containment (DESIGN.md invariant 1): a non-shareable object the
+            // Containment (docs/design.md invariant 1): a non-shareable object the
             // sender can reach is the sender's own.
             debug_assert_eq!(
                 heap.owner_of(v),

@@ -150,7 +150,7 @@ fn freeze_and_check(w: &mut World, root: Value) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 200 }, ..ProptestConfig::default() })]
 
     /// Freezing each root in turn (later roots overlap graphs frozen by
     /// earlier ones) freezes exactly what each reaches.
@@ -448,7 +448,7 @@ fn local_collections_keep_frozen_objects_and_a_global_one_frees_them() {
 
 #[test]
 fn a_frozen_graph_travels_by_reference() {
-    const N: usize = 100_000;
+    const N: usize = if cfg!(miri) { 2_000 } else { 100_000 };
     let mut a = Heap::new();
     let elems: Vec<Value> = (0..N)
         .map(|i| a.alloc_str(&format!("element {i}")).unwrap())
@@ -478,7 +478,7 @@ fn a_frozen_graph_travels_by_reference() {
 #[test]
 fn a_million_cell_list_freezes_on_a_small_stack() {
     on_small_stack(|| {
-        const N: i64 = 1_000_000;
+        const N: i64 = if cfg!(miri) { 3_000 } else { 1_000_000 };
         let mut a = Heap::new();
         let mut list = Value::NIL;
         for i in (0..N).rev() {
@@ -504,7 +504,7 @@ fn a_million_cell_list_freezes_on_a_small_stack() {
 
 #[test]
 fn a_million_string_array_freezes() {
-    const N: usize = 1_000_000;
+    const N: usize = if cfg!(miri) { 3_000 } else { 1_000_000 };
     let mut a = Heap::new();
     let elems: Vec<Value> = (0..N)
         .map(|i| a.alloc_str(&format!("s{}", i % 1000)).unwrap())

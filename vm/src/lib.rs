@@ -22,7 +22,7 @@
 //! draws the progress bar of a long sweep and hides itself when stderr is
 //! not a terminal, so CI logs keep only the plain lines.
 //!
-//! No `unsafe` here (DESIGN.md invariant 8): the interpreter relies on the
+//! No `unsafe` here (docs/design.md invariant 8): the interpreter relies on the
 //! verifier and on `u8` register indices into a 256-register window instead.
 
 #![forbid(unsafe_code)]

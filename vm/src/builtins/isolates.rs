@@ -3,8 +3,9 @@
 //!
 //! Invariants:
 //! - Values cross between isolates only as deep copies (`shareable::Message`):
-//!   spawn arguments, messages and `wait` results. Shareable values (frozen
-//!   literals, later frozen graphs) cross by reference.
+//!   spawn arguments, messages and `wait` results. Shareable values
+//!   (literals and graphs frozen by `freeze`) cross by reference, and making
+//!   the message marks the sender's ones as published, so they outlive it.
 //! - `receive` and `wait` never block inside the builtin: they return
 //!   `BuiltinError::Block`, the isolate parks, and the instruction runs again
 //!   when something wakes it, so a wake-up may be spurious and each re-check

@@ -1,6 +1,6 @@
 //! Builtins of shareable values: `freeze` and `is_shareable`.
 //!
-//! Invariant: `freeze` changes the whole graph or nothing (DESIGN.md
+//! Invariant: `freeze` changes the whole graph or nothing (docs/design.md
 //! invariant 3), and reports the bytes it made shareable to the run, whose
 //! policy may then request a global collection.
 
