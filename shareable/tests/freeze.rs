@@ -154,6 +154,7 @@ proptest! {
 
     /// Freezing each root in turn (later roots overlap graphs frozen by
     /// earlier ones) freezes exactly what each reaches.
+    #[cfg_attr(miri, ignore = "minutes per case under Miri; the deterministic tests run there")]
     #[test]
     fn a_freeze_makes_exactly_the_reachable_graph_shareable(spec in spec()) {
         let mut w = World::build(&spec, None);
@@ -164,6 +165,7 @@ proptest! {
 
     /// With a non-shareable object of another heap planted somewhere, a
     /// freeze whose graph reaches it changes nothing; the others succeed.
+    #[cfg_attr(miri, ignore = "minutes per case under Miri; the deterministic tests run there")]
     #[test]
     fn a_freeze_that_reaches_a_foreign_object_changes_nothing(
         spec in spec(),

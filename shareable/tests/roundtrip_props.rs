@@ -25,6 +25,7 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 200 }, ..ProptestConfig::default() })]
 
+    #[cfg_attr(miri, ignore = "minutes per case under Miri; the deterministic tests run there")]
     #[test]
     fn decoded_graphs_are_faithful_independent_copies(spec in spec()) {
         // The world stays alive to the end: C and the literal space own the
