@@ -236,7 +236,7 @@ fn a_million_element_linked_list_collects_without_recursion() {
     let roots = vec![list];
     gc.collect(&mut heap, &roots);
     assert_eq!(heap.stats().objects, N as usize);
-    assert_eq!(gc.stats().last_marked, N as u64);
+    assert_eq!(gc.stats().last_marked, N as usize);
     // Walk it: every cell intact, in order.
     let (mut cell, mut expect) = (list, N - 1);
     while let Some(&[head, tail]) = heap.array_of(cell) {
