@@ -384,3 +384,59 @@ fn stats_report_goes_to_stderr() {
     assert!(stderr.contains("bytes allocated"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("long lived tree of depth 8"));
 }
+
+/// Runs `cmd` to its end, killing it (and failing) after `limit`: a test of
+/// a fix for something that took minutes fails plainly instead of hanging.
+fn output_within(cmd: &mut Command, limit: std::time::Duration, what: &str) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_million_deep_list_and_map_print_in_one_pass() {
+    // Printing once searched a list of the open containers per container:
+    // quadratic, 567 ms at 40,000 levels and hours at a million. It takes
+    // seconds now; the old code is killed at the limit.
+    let source = "fn main() {\n  let n = 1000000\n  let l = nil\n  for i in range(n) { l = [l] }\n  print(len(str(l)))\n  let m = nil\n  for i in range(n) { m = {\"k\": m} }\n  print(len(str(m)))\n}\n";
+    let path = temp_file("deep.iv", source.as_bytes());
+    let out = output_within(
+        vm().arg("run").arg(&path),
+        std::time::Duration::from_secs(60),
+        "printing a million-deep list and map",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // `[` and `]` per level around `nil`; `{"k": ` and `}` per level.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\n{}\n", 2 * 1_000_000 + 3, 7 * 1_000_000 + 3)
+    );
+}
+
+#[test]
+fn cycles_print_as_ellipses_and_shared_containers_print_whole() {
+    let source = "fn main() {\n  let a = [1]\n  push(a, a)\n  let m = {\"x\": a}\n  m[\"self\"] = m\n  push(a, m)\n  print(a, m)\n  let s = [1]\n  print([s, s], {\"p\": s, \"q\": [s]})\n}\n";
+    let path = temp_file("cycles_print.iv", source.as_bytes());
+    let out = vm().arg("run").arg(&path).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[1, [...], {\"x\": [...], \"self\": {...}}] {\"x\": [1, [...], {...}], \"self\": {...}}\n\
+         [[1], [1]] {\"p\": [1], \"q\": [[1]]}\n"
+    );
+    assert!(out.status.success());
+}
