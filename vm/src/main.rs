@@ -8,6 +8,7 @@
 //! caret), never a panic: all output goes through [`vm::stdio`], whose
 //! writes are checked.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -126,11 +127,16 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The program: a source file or a .bc file.
-    file: PathBuf,
-    /// Arguments passed to the program (see args()).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    // One positional holds both FILE and ARGS: clap stops looking for
+    // options only once a `trailing_var_arg` positional has its first value,
+    // so with FILE a positional of its own, `vm run prog.iv --stats` was
+    // taken as vm's `--stats` while `vm run prog.iv a --stats` passed it on.
+    /// The program (a source file or a .bc file), then the arguments passed to
+    /// it (see args()): everything after FILE, `--stats`, `--help` and `--`
+    /// included, is the program's.
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true,
+          value_names = ["FILE", "ARGS"])]
+    program: Vec<OsString>,
     /// Collect at every safepoint that follows an allocation (GC stress test).
     #[arg(long)]
     gc_stress: bool,
@@ -276,8 +282,21 @@ fn write_stats_json(
 fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let policy =
         PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| fatal(format!("error: {e}")))?;
-    let name = args.file.display().to_string();
-    let module = runner::load_module(&read(&args.file)?, &name)?;
+    let (file, program_args) = args.program.split_first().expect("clap requires FILE");
+    let file = PathBuf::from(file);
+    let program_args = program_args
+        .iter()
+        .map(|a| {
+            a.to_str().map(str::to_owned).ok_or_else(|| {
+                fatal(format!(
+                    "error: the argument '{}' is not UTF-8 text",
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect::<Result<Vec<String>, Fatal>>()?;
+    let name = file.display().to_string();
+    let module = runner::load_module(&read(&file)?, &name)?;
     let defaults = SchedulerConfig::default();
     let config = SchedulerConfig {
         threads: args.threads.map_or(defaults.threads, |n| n as usize),
@@ -292,7 +311,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         },
         slice_limit: None,
     };
-    let finished = runner::run_module(module, args.args.clone(), Output::stdout(), &config)?;
+    let finished = runner::run_module(module, program_args, Output::stdout(), &config)?;
     let report = finished.report;
     for (id, failure) in &report.unobserved_failures {
         let mut text = format!("error in isolate {id}: {}", failure.message);

@@ -440,3 +440,46 @@ fn cycles_print_as_ellipses_and_shared_containers_print_whole() {
     );
     assert!(out.status.success());
 }
+
+#[test]
+fn everything_after_the_file_goes_to_the_program() {
+    // `vm run prog.iv --stats` once printed vm's statistics and gave the
+    // program `[]`, while `vm run prog.iv a --stats b` passed `--stats` on;
+    // `--help` after the file printed vm's help.
+    let path = temp_file("show_args.iv", b"fn main() {\n  print(args())\n}\n");
+    for (after, printed) in [
+        (&["--stats"][..], r#"["--stats"]"#),
+        (&["a", "--stats", "b"], r#"["a", "--stats", "b"]"#),
+        (&["--help"], r#"["--help"]"#),
+        (&["--"], r#"["--"]"#),
+        (&["--threads", "1", "-x"], r#"["--threads", "1", "-x"]"#),
+    ] {
+        let out = vm().arg("run").arg(&path).args(after).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{after:?}: {stderr}");
+        assert_eq!(stderr, "", "{after:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{printed}\n"),
+            "{after:?}"
+        );
+    }
+    // Options before the file are vm's.
+    let out = vm()
+        .args(["run", "--stats"])
+        .arg(&path)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[\"x\"]\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gc stats:"));
+    // `--` before the file ends vm's options: the file may start with `-`.
+    let out = vm()
+        .args(["run", "--"])
+        .arg(&path)
+        .arg("-y")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[\"-y\"]\n");
+}
