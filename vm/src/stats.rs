@@ -2,8 +2,9 @@
 //! did, per isolate and in total, and what the run's memory held.
 //!
 //! Invariant: figures are printed as measured, with their units; nothing is
-//! estimated. Pause quantiles come from a histogram with eight buckets per
-//! power of two, so p50 and p99 read at most 12.5% high.
+//! estimated. Pause quantiles come from [`gc::PauseHistogram`] (an
+//! HdrHistogram with two significant digits), so p50 and p99 read at most
+//! 1% high, and never above the pause maximum beside them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
