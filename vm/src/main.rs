@@ -82,7 +82,7 @@ enum Command {
     /// Exit codes: 0 every configuration ran and every first output line agreed; 1 a
     /// vm or forked configuration failed, or a first line differed between repeats or
     /// between configurations doing the same work; 2 the suite file or the options are
-    /// wrong.
+    /// wrong, or leave nothing to run (every selected workload skipped).
     Bench(BenchArgs),
 }
 
