@@ -171,9 +171,13 @@ struct RunArgs {
     budget: u32,
 }
 
+/// `--max-heap`: a byte count, refused here (not when the first isolate
+/// allocates) when it is 0, which leaves no room for any object.
 fn parse_max_heap(text: &str) -> Result<usize, String> {
-    gc::options::parse_bytes(text)
-        .ok_or_else(|| format!("expected a byte count like 65536, 64K, 16M or 1G, got '{text}'"))
+    match gc::options::parse_byte_count(text)? {
+        0 => Err("a heap limit of 0 bytes leaves no room for any object; give at least 1".into()),
+        bytes => Ok(bytes),
+    }
 }
 
 /// Why the command stopped short.

@@ -483,3 +483,53 @@ fn everything_after_the_file_goes_to_the_program() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "[\"-y\"]\n");
 }
+
+#[test]
+fn bad_heap_limits_and_policy_options_are_refused_before_running() {
+    let program = temp_file("never_runs.iv", b"fn main() {\n  print(\"ran\")\n}\n");
+    let refused = |flags: &[&str]| -> String {
+        let out = vm().arg("run").args(flags).arg(&program).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(out.stdout.is_empty(), "{flags:?} ran the program");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Once accepted, then failing at the program's first allocation.
+    let stderr = refused(&["--max-heap", "0"]);
+    assert!(
+        stderr.starts_with(
+            "error: invalid value '0' for '--max-heap <BYTES>': a heap limit of 0 bytes \
+             leaves no room for any object; give at least 1\n"
+        ),
+        "{stderr}"
+    );
+    let stderr = refused(&["--max-heap", "99999999999G"]);
+    assert!(
+        stderr.contains(&format!(
+            "99999999999G is too large (at most {} bytes, {}G)",
+            usize::MAX,
+            usize::MAX >> 30
+        )),
+        "{stderr}"
+    );
+    // Once silently kept the last value.
+    assert_eq!(
+        refused(&["--gc-opt", "min_heap=1M", "--gc-opt", "min_heap=2M"]),
+        "error: GC policy 'local': option 'min_heap' given twice\n"
+    );
+    // Once "expected a byte count".
+    assert_eq!(
+        refused(&["--gc-opt", "min_heap=99999999999G"]),
+        format!(
+            "error: GC policy 'local': option 'min_heap': 99999999999G is too large \
+             (at most {} bytes, {}G)\n",
+            usize::MAX,
+            usize::MAX >> 30
+        )
+    );
+    let out = vm()
+        .args(["run", "--max-heap", "1"])
+        .arg(&program)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+}
