@@ -376,8 +376,13 @@ fn assemble(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
     let name = input.display().to_string();
     let text = String::from_utf8(read(input)?)
         .map_err(|_| fatal(format!("error: {name}: not UTF-8 text")))?;
-    let module = bytecode::assemble(&text, &name).map_err(|e| fatal(format!("error: {e}")))?;
-    let verified = bytecode::verify(module).map_err(|e| fatal(format!("error: {name}: {e}")))?;
+    let (module, lines) =
+        bytecode::assemble_with_lines(&text, &name).map_err(|e| fatal(format!("error: {e}")))?;
+    // The verifier knows instruction indices; say the .vasm line too.
+    let verified = bytecode::verify(module).map_err(|e| match lines.locate(&e) {
+        Some(line) => fatal(format!("error: {name}:{line}: {e}")),
+        None => fatal(format!("error: {name}: {e}")),
+    })?;
     write(output, &bytecode::write_module(&verified))?;
     Ok(ExitCode::SUCCESS)
 }

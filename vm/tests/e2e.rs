@@ -533,3 +533,29 @@ fn bad_heap_limits_and_policy_options_are_refused_before_running() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
 }
+
+#[test]
+fn asm_reports_a_refused_instruction_at_its_vasm_line() {
+    // The verifier knows instruction indices only; `vm asm` once said
+    // "instruction 1" and left the reader to count lines.
+    let path = temp_file(
+        "bad_jump.vasm",
+        b"; jumps past its end\n.func main arity=0 frame=1\n  loadint r0, 1\n\n  jmp +5\n  ret r0\n.end\n",
+    );
+    let out = vm()
+        .arg("asm")
+        .arg(&path)
+        .arg("-o")
+        .arg(temp_path("bad_jump.bc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: {}:5: function 0 'main': instruction 1: jump target 7 out of range \
+             (the code has 3 instructions)\n",
+            path.display()
+        )
+    );
+}
