@@ -103,3 +103,26 @@ fn pause_quantiles_never_exceed_the_maximum() {
     let p99 = u64_at(global, &["pauses", "p99_ns"]);
     assert!(p50 <= p99 && p99 <= max, "global: {p50} {p99} {max}");
 }
+
+#[test]
+fn counts_in_the_stats_header_agree_with_their_nouns() {
+    // "1 isolates" once.
+    let (out, _) = run_with_stats("alone", "fn main() {\n  print(1)\n}\n", &["--threads", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let header = stderr.lines().next().unwrap();
+    assert!(
+        header.ends_with("; 1 isolate (0 failed); 1 worker thread (0 wake-ups)"),
+        "{header}"
+    );
+    let (out, _) = run_with_stats(
+        "two",
+        "fn child() {\n  return 1\n}\nfn main() {\n  wait(spawn(child))\n}\n",
+        &["--threads", "2"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let header = stderr.lines().next().unwrap();
+    assert!(
+        header.contains("; 2 isolates (0 failed); 2 worker threads ("),
+        "{header}"
+    );
+}
