@@ -104,6 +104,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::builtin::Builtin;
+use crate::error::FormatError;
 use crate::instr::{Instr, Opcode, Operand, OperandKind};
 use crate::module::{Constant, Function, LineEntry, Module};
 
@@ -129,6 +130,44 @@ impl std::error::Error for AsmError {}
 /// error messages and is the module's source name unless `.source` says
 /// otherwise.
 pub fn assemble(text: &str, source_name: &str) -> Result<Module, AsmError> {
+    assemble_with_lines(text, source_name).map(|(module, _)| module)
+}
+
+/// Where the instructions of an assembled module were written: the `.vasm`
+/// line of each function's `.func` and of each of its instructions, so that
+/// what the verifier refuses (it knows only function and instruction
+/// indices) can be reported at its line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextLines {
+    /// Per function, in order: the `.func` line and each instruction's line.
+    functions: Vec<(usize, Vec<usize>)>,
+}
+
+impl TextLines {
+    /// The line of instruction `pc` of function `function`.
+    pub fn instruction(&self, function: u32, pc: u32) -> Option<usize> {
+        let (_, code) = self.functions.get(function as usize)?;
+        code.get(pc as usize).copied()
+    }
+
+    /// The line of function `function`'s `.func` directive.
+    pub fn function(&self, function: u32) -> Option<usize> {
+        self.functions.get(function as usize).map(|&(line, _)| line)
+    }
+
+    /// The line a verifier's refusal points at: its instruction's when it
+    /// names one, else its function's; `None` for the module as a whole.
+    pub fn locate(&self, error: &FormatError) -> Option<usize> {
+        let (function, _) = error.function.as_ref()?;
+        match error.instruction {
+            Some(pc) => self.instruction(*function, pc),
+            None => self.function(*function),
+        }
+    }
+}
+
+/// [`assemble`], also returning where each instruction was written.
+pub fn assemble_with_lines(text: &str, source_name: &str) -> Result<(Module, TextLines), AsmError> {
     let error = |line: usize, message: String| AsmError {
         source_name: source_name.to_owned(),
         line,
@@ -785,7 +824,7 @@ impl Assembler {
     }
 
     /// Resolves function names and builds the module.
-    fn finish(self, default_source: &str) -> Result<Module, (usize, String)> {
+    fn finish(self, default_source: &str) -> Result<(Module, TextLines), (usize, String)> {
         if let Some(open) = &self.open {
             return Err((
                 open.line,
@@ -862,12 +901,20 @@ impl Assembler {
                 lines: function.lines.clone(),
             });
         }
-        Ok(Module {
+        let lines = TextLines {
+            functions: self
+                .functions
+                .iter()
+                .map(|f| (f.line, f.code.iter().map(|i| i.line).collect()))
+                .collect(),
+        };
+        let module = Module {
             constants,
             functions,
             entry,
             source_name: self.source.unwrap_or_else(|| default_source.to_owned()),
-        })
+        };
+        Ok((module, lines))
     }
 }
 

@@ -21,7 +21,7 @@ pub mod instr;
 pub mod module;
 pub mod verify;
 
-pub use asm::{AsmError, assemble};
+pub use asm::{AsmError, TextLines, assemble, assemble_with_lines};
 pub use builtin::Builtin;
 pub use dis::disassemble;
 pub use error::FormatError;

@@ -843,3 +843,28 @@ fn numbers_in_hex_and_with_signs() {
         ]
     );
 }
+
+#[test]
+fn text_lines_place_the_verifiers_refusals_at_their_line() {
+    let text = "; a comment\n.func helper arity=0 frame=1\n  loadnil r0\n  ret r0\n.end\n\
+                \n.func main arity=0 frame=1\n  loadint r0, 1\n\n  jmp +5\n  ret r0\n.end\n";
+    let (module, lines) =
+        bytecode::asm::assemble_with_lines(text, "test.vasm").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(module, assembled(text));
+    assert_eq!(lines.function(0), Some(2));
+    assert_eq!(lines.function(1), Some(7));
+    assert_eq!(lines.instruction(0, 1), Some(4));
+    assert_eq!(lines.instruction(1, 1), Some(10));
+    assert_eq!(lines.instruction(1, 3), None);
+    assert_eq!(lines.function(2), None);
+    let refusal = verify(module).unwrap_err();
+    assert_eq!(refusal.function, Some((1, "main".to_owned())));
+    assert_eq!(refusal.instruction, Some(1));
+    assert_eq!(lines.locate(&refusal), Some(10));
+    let whole = bytecode::FormatError::new("no functions");
+    assert_eq!(lines.locate(&whole), None);
+    assert_eq!(
+        lines.locate(&whole.clone().in_function(0, "helper")),
+        Some(2)
+    );
+}

@@ -10,7 +10,11 @@
 //!   with typed, validated options ([`options`]), selected by name.
 //! - [`GcStats`]: what a collector has done.
 //!
-//! - [`PauseHistogram`]: pause distributions for p50 and p99.
+//! - [`PauseHistogram`]: pause distributions for p50 and p99, on the
+//!   `hdrhistogram` crate (HdrHistogram's Rust port): a well-kept, widely
+//!   used implementation of the standard latency histogram, instead of one
+//!   of our own, whose rounding once put p50 above the maximum. Its
+//!   quantiles are clamped to the exact maximum (see the module).
 //!
 //! The crate holds no `unsafe` code: mark bits, tracing and sweeping are the
 //! heap's mechanism, driven from here.

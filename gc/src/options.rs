@@ -1,10 +1,12 @@
 //! Typed, validated `key=value` options of collection policies.
 //!
 //! Invariant: an [`OptionValues`] holds one valid value of the declared type
-//! for every option a policy declares (the default where none was given), so
-//! a policy reads its options without further checks.
+//! for every option a policy declares (the default where none was given, the
+//! one value given otherwise: an option given twice is refused), so a policy
+//! reads its options without further checks.
 
 use std::fmt;
+use std::num::IntErrorKind;
 
 /// The type of an option, with its bounds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,11 +68,9 @@ impl OptionSpec {
     pub fn parse(&self, text: &str) -> Result<OptionValue, String> {
         let bad = |why: &str| format!("option '{}': {why}", self.name);
         match self.ty {
-            OptionType::Bytes => parse_bytes(text).map(OptionValue::Bytes).ok_or_else(|| {
-                bad(&format!(
-                    "expected a byte count like 65536, 64K, 16M or 1G, got '{text}'"
-                ))
-            }),
+            OptionType::Bytes => parse_byte_count(text)
+                .map(OptionValue::Bytes)
+                .map_err(|why| bad(&why)),
             OptionType::Float { min, max } => {
                 let x: f64 = text
                     .parse()
@@ -100,14 +100,32 @@ impl OptionSpec {
 
 /// `65536`, `64K`, `64k`, `16M`, `1G`, optionally followed by `B`/`iB`.
 pub fn parse_bytes(text: &str) -> Option<usize> {
+    parse_byte_count(text).ok()
+}
+
+/// [`parse_bytes`], saying why a text is refused: not a byte count, or one
+/// past the largest (`usize::MAX` bytes), which the message gives.
+pub fn parse_byte_count(text: &str) -> Result<usize, String> {
+    let malformed = || format!("expected a byte count like 65536, 64K, 16M or 1G, got '{text}'");
+    let too_large = || {
+        format!(
+            "{text} is too large (at most {} bytes, {}G)",
+            usize::MAX,
+            usize::MAX >> 30
+        )
+    };
     let t = text.trim_end_matches("iB").trim_end_matches('B');
-    let (digits, multiplier) = match t.char_indices().last()? {
+    let (digits, multiplier) = match t.char_indices().last().ok_or_else(malformed)? {
         (i, 'K' | 'k') => (&t[..i], 1usize << 10),
         (i, 'M' | 'm') => (&t[..i], 1 << 20),
         (i, 'G' | 'g') => (&t[..i], 1 << 30),
         _ => (t, 1),
     };
-    digits.parse::<usize>().ok()?.checked_mul(multiplier)
+    match digits.parse::<usize>() {
+        Ok(n) => n.checked_mul(multiplier).ok_or_else(too_large),
+        Err(e) if *e.kind() == IntErrorKind::PosOverflow => Err(too_large()),
+        Err(_) => Err(malformed()),
+    }
 }
 
 /// A policy's options, every one set (to its default where not given).
@@ -123,10 +141,16 @@ impl OptionValues {
             .iter()
             .map(|s| Ok((s.name, s.parse(s.default)?)))
             .collect::<Result<_, String>>()?;
+        let mut given: Vec<&str> = Vec::new();
         for assignment in assignments {
             let (key, text) = assignment
                 .split_once('=')
                 .ok_or_else(|| format!("expected key=value, got '{assignment}'"))?;
+            // A second value would silently win over the first: refuse it.
+            if given.contains(&key) {
+                return Err(format!("option '{key}' given twice"));
+            }
+            given.push(key);
             let index = specs.iter().position(|s| s.name == key).ok_or_else(|| {
                 let known: Vec<_> = specs.iter().map(|s| s.name).collect();
                 if known.is_empty() {
@@ -259,5 +283,48 @@ mod tests {
         assert_eq!(parse_bytes("123"), Some(123));
         assert_eq!(parse_bytes(""), None);
         assert_eq!(parse_bytes("99999999999999999999G"), None);
+    }
+
+    #[test]
+    fn an_option_given_twice_is_refused() {
+        let err =
+            OptionValues::parse(SPECS, &["min_heap=1M".into(), "min_heap=2M".into()]).unwrap_err();
+        assert_eq!(err, "option 'min_heap' given twice");
+        // Even with the same value: one of them is a mistake.
+        let err = OptionValues::parse(SPECS, &["on=true".into(), "on=true".into()]).unwrap_err();
+        assert_eq!(err, "option 'on' given twice");
+    }
+
+    #[test]
+    fn a_byte_count_past_the_largest_says_too_large() {
+        let err = |a: &str| OptionValues::parse(SPECS, &[a.to_string()]).unwrap_err();
+        let too_large = |t: &str| {
+            format!(
+                "option 'min_heap': {t} is too large (at most {} bytes, {}G)",
+                usize::MAX,
+                usize::MAX >> 30
+            )
+        };
+        for t in [
+            "99999999999G",
+            "99999999999999999999",
+            "99999999999999999999K",
+        ] {
+            assert_eq!(err(&format!("min_heap={t}")), too_large(t));
+        }
+        let largest = usize::MAX.to_string();
+        assert_eq!(parse_byte_count(&largest), Ok(usize::MAX));
+        assert_eq!(
+            parse_byte_count(&format!("{}G", usize::MAX >> 30)),
+            Ok((usize::MAX >> 30) << 30)
+        );
+        for t in ["", "K", "-5", "5X", "1.5G"] {
+            assert!(
+                parse_byte_count(t)
+                    .unwrap_err()
+                    .starts_with("expected a byte count"),
+                "{t}"
+            );
+        }
     }
 }

@@ -43,7 +43,8 @@ pub(crate) struct Core<T: Task> {
 pub enum Envelope {
     /// A message from another isolate (or from itself).
     Message(Message),
-    /// A monitored isolate ended; `reason` is `"normal"` or its error.
+    /// A monitored isolate ended; `reason` is `"normal"` or its error with
+    /// the first frames of its trace ([`crate::Failure::summary`]).
     Down {
         id: u64,
         target: heap::HandleTarget,
@@ -52,7 +53,8 @@ pub enum Envelope {
 }
 
 /// How an isolate ended: the deep copy of its function's result, or its
-/// error message.
+/// error message with the first frames of its trace
+/// ([`crate::Failure::summary`]).
 pub type ExitOutcome = Result<Arc<Message>, String>;
 
 /// Why a parked isolate is parked, for deadlock reports.

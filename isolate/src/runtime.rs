@@ -381,10 +381,12 @@ impl<T: Task> Runtime<T> {
         if wants_collection {
             self.request_global();
         }
-        let exit: ExitOutcome = outcome
-            .as_ref()
-            .map(Arc::clone)
-            .map_err(|f| f.message.clone());
+        // Waiters and monitors see where it failed, not only why.
+        let exit: ExitOutcome = outcome.as_ref().map(Arc::clone).map_err(Failure::summary);
+        let reason = match &exit {
+            Ok(_) => "normal".to_string(),
+            Err(summary) => summary.clone(),
+        };
         let mut state = cell.state.lock();
         state.status = Status::Done(exit);
         state.observed |= !state.monitors.is_empty() || !state.waiters.is_empty();
@@ -392,15 +394,11 @@ impl<T: Task> Runtime<T> {
         let monitors = std::mem::take(&mut state.monitors);
         let waiters = std::mem::take(&mut state.waiters);
         drop(state);
-        let reason = match &outcome {
-            Ok(_) => "normal",
-            Err(f) => f.message.as_str(),
-        };
         for m in &monitors {
             let down = Envelope::Down {
                 id: cell.id,
                 target: cell.clone(),
-                reason: reason.to_string(),
+                reason: reason.clone(),
             };
             self.deliver(m, down, local);
         }

@@ -8,6 +8,7 @@
 //! caret), never a panic: all output goes through [`vm::stdio`], whose
 //! writes are checked.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,7 +82,7 @@ enum Command {
     /// Exit codes: 0 every configuration ran and every first output line agreed; 1 a
     /// vm or forked configuration failed, or a first line differed between repeats or
     /// between configurations doing the same work; 2 the suite file or the options are
-    /// wrong.
+    /// wrong, or leave nothing to run (every selected workload skipped).
     Bench(BenchArgs),
 }
 
@@ -126,11 +127,16 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The program: a source file or a .bc file.
-    file: PathBuf,
-    /// Arguments passed to the program (see args()).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    // One positional holds both FILE and ARGS: clap stops looking for
+    // options only once a `trailing_var_arg` positional has its first value,
+    // so with FILE a positional of its own, `vm run prog.iv --stats` was
+    // taken as vm's `--stats` while `vm run prog.iv a --stats` passed it on.
+    /// The program (a source file or a .bc file), then the arguments passed to
+    /// it (see args()): everything after FILE, `--stats`, `--help` and `--`
+    /// included, is the program's.
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true,
+          value_names = ["FILE", "ARGS"])]
+    program: Vec<OsString>,
     /// Collect at every safepoint that follows an allocation (GC stress test).
     #[arg(long)]
     gc_stress: bool,
@@ -165,9 +171,13 @@ struct RunArgs {
     budget: u32,
 }
 
+/// `--max-heap`: a byte count, refused here (not when the first isolate
+/// allocates) when it is 0, which leaves no room for any object.
 fn parse_max_heap(text: &str) -> Result<usize, String> {
-    gc::options::parse_bytes(text)
-        .ok_or_else(|| format!("expected a byte count like 65536, 64K, 16M or 1G, got '{text}'"))
+    match gc::options::parse_byte_count(text)? {
+        0 => Err("a heap limit of 0 bytes leaves no room for any object; give at least 1".into()),
+        bytes => Ok(bytes),
+    }
 }
 
 /// Why the command stopped short.
@@ -276,8 +286,21 @@ fn write_stats_json(
 fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
     let policy =
         PolicySpec::parse(&args.gc, &args.gc_opt).map_err(|e| fatal(format!("error: {e}")))?;
-    let name = args.file.display().to_string();
-    let module = runner::load_module(&read(&args.file)?, &name)?;
+    let (file, program_args) = args.program.split_first().expect("clap requires FILE");
+    let file = PathBuf::from(file);
+    let program_args = program_args
+        .iter()
+        .map(|a| {
+            a.to_str().map(str::to_owned).ok_or_else(|| {
+                fatal(format!(
+                    "error: the argument '{}' is not UTF-8 text",
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect::<Result<Vec<String>, Fatal>>()?;
+    let name = file.display().to_string();
+    let module = runner::load_module(&read(&file)?, &name)?;
     let defaults = SchedulerConfig::default();
     let config = SchedulerConfig {
         threads: args.threads.map_or(defaults.threads, |n| n as usize),
@@ -292,7 +315,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         },
         slice_limit: None,
     };
-    let finished = runner::run_module(module, args.args.clone(), Output::stdout(), &config)?;
+    let finished = runner::run_module(module, program_args, Output::stdout(), &config)?;
     let report = finished.report;
     for (id, failure) in &report.unobserved_failures {
         let mut text = format!("error in isolate {id}: {}", failure.message);
@@ -353,8 +376,13 @@ fn assemble(input: &Path, output: &Path) -> Result<ExitCode, Fatal> {
     let name = input.display().to_string();
     let text = String::from_utf8(read(input)?)
         .map_err(|_| fatal(format!("error: {name}: not UTF-8 text")))?;
-    let module = bytecode::assemble(&text, &name).map_err(|e| fatal(format!("error: {e}")))?;
-    let verified = bytecode::verify(module).map_err(|e| fatal(format!("error: {name}: {e}")))?;
+    let (module, lines) =
+        bytecode::assemble_with_lines(&text, &name).map_err(|e| fatal(format!("error: {e}")))?;
+    // The verifier knows instruction indices; say the .vasm line too.
+    let verified = bytecode::verify(module).map_err(|e| match lines.locate(&e) {
+        Some(line) => fatal(format!("error: {name}:{line}: {e}")),
+        None => fatal(format!("error: {name}: {e}")),
+    })?;
     write(output, &bytecode::write_module(&verified))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,9 @@
 //! did, per isolate and in total, and what the run's memory held.
 //!
 //! Invariant: figures are printed as measured, with their units; nothing is
-//! estimated. Pause quantiles come from a histogram with eight buckets per
-//! power of two, so p50 and p99 read at most 12.5% high.
+//! estimated. Pause quantiles come from [`gc::PauseHistogram`] (an
+//! HdrHistogram with two significant digits), so p50 and p99 read at most
+//! 1% high, and never above the pause maximum beside them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +23,15 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
+/// `1 isolate`, `2 isolates`: a count and its noun.
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -36,12 +46,12 @@ pub fn render(report: &RunReport, config: &SchedulerConfig) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "gc stats: policy {:?}; {} isolates ({} failed); {} worker threads ({} wake-ups)",
+        "gc stats: policy {:?}; {} ({} failed); {} ({})",
         config.memory.policy,
-        stats.isolates_spawned,
+        counted(stats.isolates_spawned, "isolate"),
         stats.isolates_failed,
-        config.threads,
-        stats.worker_wakeups
+        counted(config.threads as u64, "worker thread"),
+        counted(stats.worker_wakeups, "wake-up")
     );
     let _ = writeln!(out, "  {:<24} {:>14} {:>14}", "", "main", "all isolates");
     let (m, t) = (&stats.main, &stats.total);

@@ -5,7 +5,9 @@
 //!   workload and a peer whose runtime is not installed (both skipped with a
 //!   note);
 //! - `broken_suite.json`: a workload that fails at run time and one whose
-//!   result line changes between repeats (exit code 1, both recorded).
+//!   result line changes between repeats (exit code 1, both recorded);
+//! - a suite in a throw-away git repository, to check that a modified
+//!   checkout is recorded as such wherever `--out` points.
 //!
 //! Each test runs `vm` from the repository root, as a researcher would, and
 //! writes into its own directory under the system's temporary directory.
@@ -380,4 +382,121 @@ fn help_explains_every_flag() {
             "`vm bench --help` does not mention {flag}:\n{help}"
         );
     }
+}
+
+#[test]
+fn a_sweep_with_nothing_to_run_is_an_error() {
+    // Every selected workload's script is missing: the sweep once ran
+    // nothing, wrote empty tables and exited 0.
+    let out = out_dir("nothing");
+    for extra in [&[][..], &["--print-commands"]] {
+        let o = bench(
+            &[
+                &["--suite", MINI, "--quick", "--only", "absent", "--out"][..],
+                &[&out.display().to_string()],
+                extra,
+            ]
+            .concat(),
+        );
+        let stderr = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            "error: nothing to run: the selected workloads give no configuration \
+             (absent: vm/tests/bench/no_such_workload.iv does not exist: skipped)\n",
+            "{extra:?}"
+        );
+        assert!(o.stdout.is_empty(), "{extra:?}");
+        assert!(!out.exists(), "{extra:?}: nothing may be written");
+    }
+}
+
+/// Runs `git` in `dir`, which must succeed.
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=vm tests",
+            "-c",
+            "user.email=vm-tests@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git is installed");
+    assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
+}
+
+#[test]
+fn a_modified_checkout_is_dirty_whatever_the_output_directory() {
+    // With --out outside the repository, git refused the pathspec that
+    // leaves the output out, and the refusal read as a clean checkout.
+    let repo = out_dir("dirty-repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::copy(
+        root().join("bench-scripts/alloc_tasks.iv"),
+        repo.join("alloc_tasks.iv"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("suite.json"),
+        r#"{
+  "policies": ["local"],
+  "threads": 1,
+  "profiles": {
+    "quick": { "isolates": [1], "repeats": 1, "warmups": 0, "timeout_s": 60 },
+    "full": { "isolates": [1], "repeats": 1, "warmups": 0, "timeout_s": 60 }
+  },
+  "workloads": [
+    { "name": "alloc_tasks", "script": "alloc_tasks.iv", "size": { "quick": 100, "full": 100 } }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(repo.join("notes.txt"), "first\n").unwrap();
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "--no-verify", "-m", "suite"]);
+    let suite = repo.join("suite.json").display().to_string();
+    let sweep = |name: &str, out: &Path| -> (serde_json::Value, String) {
+        let o = bench(&[
+            "--suite",
+            &suite,
+            "--quick",
+            "--out",
+            &out.display().to_string(),
+        ]);
+        assert!(o.status.success(), "{name}: {}", text(&o.stderr));
+        let json =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+        (json, summary)
+    };
+    let outside = out_dir("dirty-out");
+    let inside = repo.join("results");
+
+    let (json, summary) = sweep("clean, outside", &outside);
+    assert_eq!(json["machine"]["git_dirty"], false, "{}", json["machine"]);
+    assert!(!summary.contains("uncommitted"), "{summary}");
+
+    std::fs::write(repo.join("notes.txt"), "changed\n").unwrap();
+    let (json, summary) = sweep("dirty, outside", &outside);
+    assert_eq!(json["machine"]["git_dirty"], true, "{}", json["machine"]);
+    assert!(summary.contains("(with uncommitted changes)"), "{summary}");
+    let (json, _) = sweep("dirty, inside", &inside);
+    assert_eq!(json["machine"]["git_dirty"], true, "{}", json["machine"]);
+
+    // Committed results inside the checkout, rewritten by a re-run, do not
+    // make it dirty.
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "--no-verify", "-m", "results"]);
+    let (json, _) = sweep("clean, results rewritten", &inside);
+    assert_eq!(json["machine"]["git_dirty"], false, "{}", json["machine"]);
+
+    std::fs::remove_dir_all(&repo).unwrap();
+    std::fs::remove_dir_all(&outside).unwrap();
 }

@@ -384,3 +384,178 @@ fn stats_report_goes_to_stderr() {
     assert!(stderr.contains("bytes allocated"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("long lived tree of depth 8"));
 }
+
+/// Runs `cmd` to its end, killing it (and failing) after `limit`: a test of
+/// a fix for something that took minutes fails plainly instead of hanging.
+fn output_within(cmd: &mut Command, limit: std::time::Duration, what: &str) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_million_deep_list_and_map_print_in_one_pass() {
+    // Printing once searched a list of the open containers per container:
+    // quadratic, 567 ms at 40,000 levels and hours at a million. It takes
+    // seconds now; the old code is killed at the limit.
+    let source = "fn main() {\n  let n = 1000000\n  let l = nil\n  for i in range(n) { l = [l] }\n  print(len(str(l)))\n  let m = nil\n  for i in range(n) { m = {\"k\": m} }\n  print(len(str(m)))\n}\n";
+    let path = temp_file("deep.iv", source.as_bytes());
+    let out = output_within(
+        vm().arg("run").arg(&path),
+        std::time::Duration::from_secs(60),
+        "printing a million-deep list and map",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // `[` and `]` per level around `nil`; `{"k": ` and `}` per level.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\n{}\n", 2 * 1_000_000 + 3, 7 * 1_000_000 + 3)
+    );
+}
+
+#[test]
+fn cycles_print_as_ellipses_and_shared_containers_print_whole() {
+    let source = "fn main() {\n  let a = [1]\n  push(a, a)\n  let m = {\"x\": a}\n  m[\"self\"] = m\n  push(a, m)\n  print(a, m)\n  let s = [1]\n  print([s, s], {\"p\": s, \"q\": [s]})\n}\n";
+    let path = temp_file("cycles_print.iv", source.as_bytes());
+    let out = vm().arg("run").arg(&path).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[1, [...], {\"x\": [...], \"self\": {...}}] {\"x\": [1, [...], {...}], \"self\": {...}}\n\
+         [[1], [1]] {\"p\": [1], \"q\": [[1]]}\n"
+    );
+    assert!(out.status.success());
+}
+
+#[test]
+fn everything_after_the_file_goes_to_the_program() {
+    // `vm run prog.iv --stats` once printed vm's statistics and gave the
+    // program `[]`, while `vm run prog.iv a --stats b` passed `--stats` on;
+    // `--help` after the file printed vm's help.
+    let path = temp_file("show_args.iv", b"fn main() {\n  print(args())\n}\n");
+    for (after, printed) in [
+        (&["--stats"][..], r#"["--stats"]"#),
+        (&["a", "--stats", "b"], r#"["a", "--stats", "b"]"#),
+        (&["--help"], r#"["--help"]"#),
+        (&["--"], r#"["--"]"#),
+        (&["--threads", "1", "-x"], r#"["--threads", "1", "-x"]"#),
+    ] {
+        let out = vm().arg("run").arg(&path).args(after).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{after:?}: {stderr}");
+        assert_eq!(stderr, "", "{after:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{printed}\n"),
+            "{after:?}"
+        );
+    }
+    // Options before the file are vm's.
+    let out = vm()
+        .args(["run", "--stats"])
+        .arg(&path)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[\"x\"]\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gc stats:"));
+    // `--` before the file ends vm's options: the file may start with `-`.
+    let out = vm()
+        .args(["run", "--"])
+        .arg(&path)
+        .arg("-y")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[\"-y\"]\n");
+}
+
+#[test]
+fn bad_heap_limits_and_policy_options_are_refused_before_running() {
+    let program = temp_file("never_runs.iv", b"fn main() {\n  print(\"ran\")\n}\n");
+    let refused = |flags: &[&str]| -> String {
+        let out = vm().arg("run").args(flags).arg(&program).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(out.stdout.is_empty(), "{flags:?} ran the program");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Once accepted, then failing at the program's first allocation.
+    let stderr = refused(&["--max-heap", "0"]);
+    assert!(
+        stderr.starts_with(
+            "error: invalid value '0' for '--max-heap <BYTES>': a heap limit of 0 bytes \
+             leaves no room for any object; give at least 1\n"
+        ),
+        "{stderr}"
+    );
+    let stderr = refused(&["--max-heap", "99999999999G"]);
+    assert!(
+        stderr.contains(&format!(
+            "99999999999G is too large (at most {} bytes, {}G)",
+            usize::MAX,
+            usize::MAX >> 30
+        )),
+        "{stderr}"
+    );
+    // Once silently kept the last value.
+    assert_eq!(
+        refused(&["--gc-opt", "min_heap=1M", "--gc-opt", "min_heap=2M"]),
+        "error: GC policy 'local': option 'min_heap' given twice\n"
+    );
+    // Once "expected a byte count".
+    assert_eq!(
+        refused(&["--gc-opt", "min_heap=99999999999G"]),
+        format!(
+            "error: GC policy 'local': option 'min_heap': 99999999999G is too large \
+             (at most {} bytes, {}G)\n",
+            usize::MAX,
+            usize::MAX >> 30
+        )
+    );
+    let out = vm()
+        .args(["run", "--max-heap", "1"])
+        .arg(&program)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n");
+}
+
+#[test]
+fn asm_reports_a_refused_instruction_at_its_vasm_line() {
+    // The verifier knows instruction indices only; `vm asm` once said
+    // "instruction 1" and left the reader to count lines.
+    let path = temp_file(
+        "bad_jump.vasm",
+        b"; jumps past its end\n.func main arity=0 frame=1\n  loadint r0, 1\n\n  jmp +5\n  ret r0\n.end\n",
+    );
+    let out = vm()
+        .arg("asm")
+        .arg(&path)
+        .arg("-o")
+        .arg(temp_path("bad_jump.bc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: {}:5: function 0 'main': instruction 1: jump target 7 out of range \
+             (the code has 3 instructions)\n",
+            path.display()
+        )
+    );
+}

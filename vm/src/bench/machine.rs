@@ -6,7 +6,7 @@
 //! checkout) and is `None` where it cannot be read; nothing is guessed.
 //! `git` is only asked read-only questions.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,8 +23,10 @@ pub struct Machine {
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub date: String,
     pub git_commit: Option<String>,
-    /// Whether the checkout had uncommitted changes (outside the sweep's
-    /// own output directory, which a re-run rewrites).
+    /// Whether the checkout had uncommitted changes to tracked files
+    /// (outside the sweep's own output directory, which a re-run rewrites,
+    /// when that directory is inside the checkout); `None` when git could
+    /// not tell.
     pub git_dirty: Option<bool>,
     pub vm_binary: String,
 }
@@ -44,20 +46,7 @@ impl Machine {
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
         let git_commit = git(repo, &["rev-parse", "HEAD"]);
-        let output = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
-        let exclude = format!(":(exclude){}", output.display());
-        let status = [
-            "status",
-            "--porcelain",
-            "--untracked-files=no",
-            "--",
-            ":/",
-            &exclude,
-        ];
-        let git_dirty = git_commit
-            .as_ref()
-            .and_then(|_| git(repo, &status))
-            .map(|s| !s.is_empty());
+        let git_dirty = git_commit.as_ref().and_then(|_| dirty(repo, output));
         Machine {
             cores: cores(),
             cpu_model: value_of(&cpuinfo, "model name", ':').map(str::to_string),
@@ -95,6 +84,30 @@ fn value_of<'a>(text: &'a str, key: &str, sep: char) -> Option<&'a str> {
         let (k, v) = line.split_once(sep)?;
         (k.trim() == key).then(|| v.trim())
     })
+}
+
+/// Whether the checkout at `repo` has uncommitted changes to tracked files
+/// outside `output`; `None` when git cannot tell.
+///
+/// `output` is left out with an exclude pathspec only when it lies inside
+/// the work tree: git refuses a pathspec outside the repository, and the
+/// refusal once read as "no changes" for every `--out` elsewhere.
+fn dirty(repo: &Path, output: &Path) -> Option<bool> {
+    let top = PathBuf::from(git(repo, &["rev-parse", "--show-toplevel"])?);
+    let top = std::fs::canonicalize(&top).unwrap_or(top);
+    let output = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
+    let mut status = vec![
+        "status".to_string(),
+        "--porcelain".into(),
+        "--untracked-files=no".into(),
+        "--".into(),
+        ":/".into(),
+    ];
+    if output.starts_with(&top) {
+        status.push(format!(":(exclude,literal){}", output.display()));
+    }
+    let status: Vec<&str> = status.iter().map(String::as_str).collect();
+    git(repo, &status).map(|s| !s.is_empty())
 }
 
 fn git(repo: &Path, args: &[&str]) -> Option<String> {

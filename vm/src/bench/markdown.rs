@@ -22,7 +22,8 @@ pub fn summary(sweep: &Sweep) -> String {
     let _ = writeln!(out, "# vm bench: {} sweep\n", s.profile.as_str());
     let commit = match (&m.git_commit, m.git_dirty) {
         (Some(c), Some(true)) => format!("commit {} (with uncommitted changes)", short(c)),
-        (Some(c), _) => format!("commit {}", short(c)),
+        (Some(c), Some(false)) => format!("commit {}", short(c)),
+        (Some(c), None) => format!("commit {} (uncommitted changes unknown)", short(c)),
         (None, _) => "no git commit".into(),
     };
     let _ = writeln!(

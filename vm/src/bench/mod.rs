@@ -8,7 +8,8 @@
 //! configuration that fails (cannot start, non-zero exit, time limit,
 //! missing statistics) is recorded with its stderr and the sweep goes on; a
 //! missing script or peer runtime is skipped with a note; only a broken
-//! suite file or an unwritable output directory stops `vm bench` before it
+//! suite file, options that leave nothing to run (every selected workload
+//! skipped) or an unwritable output directory stop `vm bench` before it
 //! runs anything (exit code 2). Exit code 1 means a `vm` (or forked)
 //! configuration failed or a first line mismatched; 0 that neither
 //! happened.
@@ -104,6 +105,9 @@ pub fn bench(options: &Options) -> Result<bool, String> {
         program_found: &program_found,
     };
     let plan = matrix::expand(&suite, &request, &env)?;
+    if plan.configs.is_empty() {
+        return Err(nothing_to_run(&plan));
+    }
     if options.print_commands {
         print!("{}", script(&plan, &options.suite, &env.raw_dir));
         return Ok(true);
@@ -140,6 +144,17 @@ fn script(plan: &Plan, suite: &Path, raw: &Path) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Why a plan with no configuration is refused: a sweep that runs nothing
+/// must not pass (its empty tables would read as a result).
+fn nothing_to_run(plan: &Plan) -> String {
+    let mut text = String::from("nothing to run: the selected workloads give no configuration");
+    if !plan.notes.is_empty() {
+        let notes: Vec<String> = plan.notes.iter().map(note_text).collect();
+        text.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    text
 }
 
 fn note_text(note: &Note) -> String {

@@ -8,8 +8,9 @@
 //! are sums over the processes (peak RSS too: the memory the group held),
 //! and pause quantiles and maxima are the largest of any process (an upper
 //! bound: per-process histograms are not kept). A quantile read from the
-//! run's histogram (up to 12.5% high, see `vm::stats`) is clamped at the
-//! exactly measured maximum, so `p50 <= p99 <= max` always holds.
+//! run's histogram (up to 1% high, see `vm::stats`) is at most the exactly
+//! measured maximum already; it is clamped here again, so that
+//! `p50 <= p99 <= max` holds for documents older builds wrote too.
 
 use serde::Serialize;
 use serde_json::Value as Json;

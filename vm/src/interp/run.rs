@@ -551,8 +551,13 @@ impl Interp {
         nargs: usize,
         ret: u8,
     ) -> Result<(), String> {
-        if self.frames.len() >= MAX_FRAMES || new_base + WINDOW > MAX_STACK_SLOTS {
-            return Err("stack overflow".into());
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(format!("stack overflow (more than {MAX_FRAMES} frames)"));
+        }
+        if new_base + WINDOW > MAX_STACK_SLOTS {
+            return Err(format!(
+                "stack overflow (the frames would use more than {MAX_STACK_SLOTS} registers)"
+            ));
         }
         if self.stack.len() < new_base + WINDOW {
             self.grow_stack(new_base + WINDOW);
