@@ -144,7 +144,10 @@ fn a_burst_is_given_back_after_the_sweep() {
         heap.alloc_str(&format!("garbage {i}")).unwrap();
     }
     let big = heap.stats().heap_size;
-    assert!(big > N * 20, "burst should take {N} slots, took {big} bytes");
+    assert!(
+        big > N * 20,
+        "burst should take {N} slots, took {big} bytes"
+    );
     mark_from(&heap, &[keep]);
     let report = heap.sweep(SweepMode::Local);
     let small = heap.stats().heap_size;
