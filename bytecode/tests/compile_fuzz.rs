@@ -309,13 +309,7 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
         ),
     ];
     for source in cases {
-        let compiled = std::thread::Builder::new()
-            .stack_size(1 << 20)
-            .spawn(move || compile_checked(&source))
-            .unwrap()
-            .join()
-            .expect("compiling within a 1 MiB stack");
-        assert!(compiled);
+        assert!(compiles_on_a_small_stack(source));
     }
 }
 
@@ -338,12 +332,16 @@ fn million_term_operator_chains_compile_within_a_small_stack() {
         let source = format!(
             "fn main() {{\n  let y = 1\n  y = {chain}\n  if {chain} {{ print(y) }}\n  print({chain})\n}}\n"
         );
-        let compiled = std::thread::Builder::new()
-            .stack_size(1 << 20)
-            .spawn(move || compile_checked(&source))
-            .unwrap()
-            .join()
-            .expect("compiling within a 1 MiB stack");
-        assert!(compiled);
+        assert!(compiles_on_a_small_stack(source));
     }
+}
+
+/// Compiles `source` (checked) on a thread with a 1 MiB stack.
+fn compiles_on_a_small_stack(source: String) -> bool {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || compile_checked(&source))
+        .unwrap()
+        .join()
+        .expect("compiling within a 1 MiB stack")
 }

@@ -87,7 +87,10 @@ fn every_example_verifies_and_prints_its_expected_output() {
         );
     }
     assert!(ran >= 12, "only {ran} examples ran here");
-    assert!(isolate_examples <= 3, "{isolate_examples} examples need isolates");
+    assert!(
+        isolate_examples <= 3,
+        "{isolate_examples} examples need isolates"
+    );
 }
 
 #[test]

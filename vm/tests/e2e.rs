@@ -11,19 +11,11 @@
 //! collection global) with and without stress; the test programs also run
 //! on one and on two worker threads. Each must behave identically every time.
 
+mod common;
+
+use common::{root, temp_file, temp_path, vm};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn vm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vm"))
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// The `.iv` files of `dir`, sorted.
 fn programs(dir: &Path) -> Vec<PathBuf> {
@@ -145,20 +137,6 @@ fn test_programs_on_one_thread_under_gc_stress() {
     );
 }
 
-/// A path in this test run's temporary directory.
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vm-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-/// Writes `bytes` to a temporary file.
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = temp_path(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 /// Runs `vm run FILE` and checks: exit 2, one `error:` line, no panic.
 fn assert_refused(path: &Path, expect_in_message: &str) {
     let out = vm().arg("run").arg(path).output().unwrap();
@@ -267,7 +245,7 @@ fn a_missing_file_is_a_load_error() {
 
 #[test]
 fn compiled_bytecode_runs_like_its_source() {
-    let bc = temp_file("fib_run.bc", &fib_bc());
+    let bc = temp_file("fib_run.bc", fib_bc());
     let from_bc = vm().arg("run").arg(&bc).arg("20").output().unwrap();
     let from_source = vm()
         .args(["run", "fib.iv", "20"])
@@ -281,7 +259,7 @@ fn compiled_bytecode_runs_like_its_source() {
 
 #[test]
 fn assembly_round_trips_byte_for_byte_through_the_cli() {
-    let bc = temp_file("rt.bc", &fib_bc());
+    let bc = temp_file("rt.bc", fib_bc());
     let dis = vm().arg("dis").arg(&bc).output().unwrap();
     assert!(dis.status.success());
     let vasm = temp_file("rt.vasm", &dis.stdout);

@@ -10,32 +10,16 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{root, temp_file, vm};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn vm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vm"))
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 fn fib() -> String {
     root().join("examples/fib.iv").display().to_string()
-}
-
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vm-output-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// A source whose disassembly is far larger than a pipe's buffer (64 KiB).
@@ -210,36 +194,38 @@ fn read_then_close(child: &mut Child) {
     drop(stdout);
 }
 
-#[test]
-fn a_reader_that_leaves_early_ends_the_run_quietly() {
+/// Runs `vm ARGS` with a reader that takes 100 bytes of its output and
+/// leaves: the run must end quietly with 141.
+fn ends_quietly_when_the_reader_leaves(args: &[&str], what: &str) {
     let mut child = vm()
-        .arg("run")
-        .arg(endless_printer())
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     read_then_close(&mut child);
-    let out = wait_bounded(child, "endless printer into a closed pipe");
+    let out = wait_bounded(child, what);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(141), "{stderr}");
     assert_eq!(stderr, "");
 }
 
 #[test]
+fn a_reader_that_leaves_early_ends_the_run_quietly() {
+    let program = endless_printer();
+    ends_quietly_when_the_reader_leaves(
+        &["run", program.to_str().unwrap()],
+        "endless printer into a closed pipe",
+    );
+}
+
+#[test]
 fn dis_into_a_reader_that_leaves_early_ends_quietly() {
-    let mut child = vm()
-        .arg("dis")
-        .arg(big_program())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    read_then_close(&mut child);
-    let out = wait_bounded(child, "vm dis into a closed pipe");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(141), "{stderr}");
-    assert_eq!(stderr, "");
+    let program = big_program();
+    ends_quietly_when_the_reader_leaves(
+        &["dis", program.to_str().unwrap()],
+        "vm dis into a closed pipe",
+    );
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! run reports (`--stats-json`): what travels by reference, what dead
 //! isolates leave behind, and when each policy collects globally.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
+use common::u64_at;
 use serde_json::Value as Json;
 
 /// Runs `source` with `flags`, returns its stdout and its statistics.
@@ -14,34 +14,8 @@ fn run(name: &str, source: &str, flags: &[&str]) -> (String, Json) {
 
 /// [`run`], passing `args` to the program.
 fn run_with_args(name: &str, source: &str, flags: &[&str], args: &[&str]) -> (String, Json) {
-    let dir = std::env::temp_dir().join(format!("vm-shareable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let program: PathBuf = dir.join(format!("{name}.iv"));
-    let stats = dir.join(format!("{name}.json"));
-    std::fs::write(&program, source).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vm"))
-        .arg("run")
-        .args(flags)
-        .arg("--stats-json")
-        .arg(&stats)
-        .arg(&program)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Json = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let (out, json) = common::run_for_stats(name, source, flags, args);
     (String::from_utf8(out.stdout).unwrap(), json)
-}
-
-fn u64_at(json: &Json, path: &[&str]) -> u64 {
-    path.iter()
-        .fold(json, |j, k| &j[k])
-        .as_u64()
-        .unwrap_or_else(|| panic!("no {path:?} in {json}"))
 }
 
 #[test]

@@ -2,46 +2,18 @@
 //! writes read right: pause quantiles never above the measured maximum,
 //! counts with the right grammatical number.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::u64_at;
 use serde_json::Value as Json;
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vm-stats-report-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 /// Runs `source` with `--stats` and `--stats-json`; returns the run's
 /// output and the JSON document.
 fn run_with_stats(name: &str, source: &str, flags: &[&str]) -> (Output, Json) {
-    let program = temp_path(&format!("{name}.iv"));
-    let json = temp_path(&format!("{name}.json"));
-    std::fs::write(&program, source).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vm"))
-        .arg("run")
-        .args(flags)
-        .arg("--stats")
-        .arg("--stats-json")
-        .arg(&json)
-        .arg(&program)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    (out, doc)
-}
-
-fn u64_at(json: &Json, path: &[&str]) -> u64 {
-    path.iter()
-        .fold(json, |j, k| &j[k])
-        .as_u64()
-        .unwrap_or_else(|| panic!("no {path:?} in {json}"))
+    let flags: Vec<&str> = flags.iter().copied().chain(["--stats"]).collect();
+    common::run_for_stats(name, source, &flags, &[])
 }
 
 /// The milliseconds of each column of the `--stats` row `name`.
