@@ -1,7 +1,7 @@
 //! The collector figures `vm bench` keeps from a run's `--stats-json` file,
 //! and how the figures of a forked group combine.
 //!
-//! Invariant: every figure is read from the document `vm::stats::to_json`
+//! Invariant: every figure is read from the document `vm::stats::write_json`
 //! writes (the run's `total` and `global` sections, and `peak_rss_bytes`),
 //! never estimated; a document missing one of them is refused with the
 //! field's name. For a group of forked processes, counts and byte figures
