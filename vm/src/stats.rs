@@ -12,6 +12,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use gc::PauseHistogram;
+use gc::options::OptionValue;
 use isolate::{IsolateFigures, IsolateRecord, MAX_RECORDS, RunReport, SchedulerConfig};
 use serde::{Serialize, Serializer};
 
@@ -143,7 +144,22 @@ struct StatsDoc<'a> {
 #[derive(Serialize)]
 struct PolicyDoc {
     name: &'static str,
-    options: BTreeMap<&'static str, String>,
+    /// Every option of the policy with the value the run used, as its
+    /// natural JSON type (see [`option_json`]).
+    options: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// An option value as JSON: byte counts and ints as integers, floats as
+/// numbers, booleans as booleans, so a reader need not parse strings.
+/// (gc has no serde; the conversion lives with the document.)
+fn option_json(value: OptionValue) -> serde_json::Value {
+    match value {
+        OptionValue::Bytes(b) => serde_json::Value::from(b as u64),
+        OptionValue::Int(i) => serde_json::Value::from(i),
+        // Options are range-checked, so never NaN or infinite; null if so.
+        OptionValue::Float(x) => serde_json::Value::from(x),
+        OptionValue::Bool(b) => serde_json::Value::Bool(b),
+    }
 }
 
 #[derive(Serialize)]
@@ -267,7 +283,7 @@ pub fn write_json(
                 .policy
                 .values()
                 .iter()
-                .map(|(name, value)| (name, value.to_string()))
+                .map(|(name, value)| (name, option_json(value)))
                 .collect(),
         },
         threads: config.threads,

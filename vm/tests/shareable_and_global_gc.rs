@@ -160,7 +160,7 @@ fn main() {
     let (_, local) = run("local_only", source, &["--gc-opt", "min_heap=64K"]);
     assert!(u64_at(&local, &["total", "local_collections"]) > 10);
     assert_eq!(u64_at(&local, &["global", "collections"]), 0);
-    assert_eq!(local["policy"]["options"]["min_heap"], "65536");
+    assert_eq!(local["policy"]["options"]["min_heap"], 65536);
 }
 
 #[test]
