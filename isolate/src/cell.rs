@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use parking_lot::Mutex;
+use crate::lock_order::{Ordered, Rank};
 use shareable::Message;
 
 use crate::executor::Task;
@@ -96,7 +96,7 @@ pub(crate) struct State<T: Task> {
 /// One isolate, as every other isolate and the scheduler see it.
 pub struct IsolateCell<T: Task> {
     pub(crate) id: u64,
-    pub(crate) state: Mutex<State<T>>,
+    pub(crate) state: Ordered<State<T>>,
     /// Envelopes delivered and not yet received, when mailboxes are bounded.
     queued: AtomicUsize,
     /// Their bytes (`envelope_bytes`).
@@ -109,16 +109,19 @@ impl<T: Task> IsolateCell<T> {
     pub(crate) fn new(id: u64) -> IsolateCell<T> {
         IsolateCell {
             id,
-            state: Mutex::new(State {
-                mailbox: Mailbox::default(),
-                status: Status::Scheduled,
-                notified: false,
-                monitors: Vec::new(),
-                waiters: Vec::new(),
-                deadline: None,
-                observed: false,
-                kill: None,
-            }),
+            state: Ordered::new(
+                Rank::CellState,
+                State {
+                    mailbox: Mailbox::default(),
+                    status: Status::Scheduled,
+                    notified: false,
+                    monitors: Vec::new(),
+                    waiters: Vec::new(),
+                    deadline: None,
+                    observed: false,
+                    kill: None,
+                },
+            ),
             queued: AtomicUsize::new(0),
             queued_bytes: AtomicUsize::new(0),
             killed: AtomicBool::new(false),

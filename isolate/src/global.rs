@@ -17,9 +17,9 @@
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
+use crate::lock_order::OrderedGuard;
 use gc::{GlobalCollector, GlobalFigures, HeapRoots, Policy};
 use heap::{Heap, Value};
-use parking_lot::MutexGuard;
 use shareable::Message;
 
 use crate::cell::{Core, State, Status};
@@ -106,7 +106,7 @@ impl<T: Task> Runtime<T> {
     /// queued or running.
     pub(crate) fn collect_globally(&self, runnables: &mut [Runnable<T>], requested_at: Instant) {
         let cells: Vec<Arc<crate::cell::IsolateCell<T>>> = self.live_cells();
-        let mut states: Vec<MutexGuard<'_, State<T>>> =
+        let mut states: Vec<OrderedGuard<'_, State<T>>> =
             cells.iter().map(|c| c.state.lock()).collect();
         let mut global = self.global.lock();
 

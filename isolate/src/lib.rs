@@ -17,7 +17,9 @@
 //! (they cost no CPU), idle workers asleep on a condition variable
 //! (`parking_lot`, for its compact mutexes and timed waits). A run in which
 //! every live isolate is blocked with nothing to wake it ends with a
-//! `deadlock:` failure naming them.
+//! `deadlock:` failure naming them. The runtime's mutexes are ranked
+//! (`lock_order`), and debug builds check that every thread takes them in
+//! order (docs/design.md, lock order).
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ mod cell;
 mod context;
 mod executor;
 mod global;
+mod lock_order;
 mod mailbox;
 mod memory;
 mod runtime;

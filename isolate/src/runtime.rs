@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Condvar;
+
+use crate::lock_order::{Ordered, Rank};
 
 use crate::cell::{BlockReason, Core, Envelope, ExitOutcome, IsolateCell, Status};
 use crate::executor::{Failure, Task};
@@ -103,10 +105,10 @@ pub(crate) struct Runtime<T: Task> {
     pub stealers: Vec<Stealer<Runnable<T>>>,
     next_id: AtomicU64,
     active: AtomicUsize,
-    registry: Mutex<HashMap<u64, Arc<IsolateCell<T>>>>,
-    timers: Mutex<BinaryHeap<Reverse<Timer<T>>>>,
+    registry: Ordered<HashMap<u64, Arc<IsolateCell<T>>>>,
+    timers: Ordered<BinaryHeap<Reverse<Timer<T>>>>,
     timer_seq: AtomicU64,
-    sleep_lock: Mutex<()>,
+    sleep_lock: Ordered<()>,
     wake: Condvar,
     sleepers: AtomicUsize,
     epoch: AtomicU64,
@@ -117,16 +119,16 @@ pub(crate) struct Runtime<T: Task> {
     /// Times `schedule` woke a sleeping worker (`RunStats::worker_wakeups`).
     pub wakeups: AtomicU64,
     pub main_id: u64,
-    end: Mutex<Option<Result<(), Failure>>>,
-    pub(crate) global: Mutex<GlobalState>,
+    end: Ordered<Option<Result<(), Failure>>>,
+    pub(crate) global: Ordered<GlobalState>,
     gc_requested: AtomicBool,
-    requested_at: Mutex<Option<Instant>>,
-    stop: Mutex<Stop<T>>,
+    requested_at: Ordered<Option<Instant>>,
+    stop: Ordered<Stop<T>>,
     stop_done: Condvar,
     /// Isolates that failed (all but main), to report at the end of the run
     /// those nobody monitored or waited for.
-    failures: Mutex<Vec<(Arc<IsolateCell<T>>, Failure)>>,
-    pub stats: Mutex<RunStats>,
+    failures: Ordered<Vec<(Arc<IsolateCell<T>>, Failure)>>,
+    pub stats: Ordered<RunStats>,
 }
 
 /// The id of the first (main) isolate.
@@ -139,20 +141,20 @@ impl<T: Task> Runtime<T> {
     pub fn new(config: SchedulerConfig, stealers: Vec<Stealer<Runnable<T>>>) -> Runtime<T> {
         let global = GlobalState::new(config.memory.policy.instantiate(), stealers.len());
         Runtime {
-            global: Mutex::new(global),
+            global: Ordered::new(Rank::Global, global),
             gc_requested: AtomicBool::new(false),
-            requested_at: Mutex::new(None),
-            stop: Mutex::new(Stop::default()),
+            requested_at: Ordered::new(Rank::RequestedAt, None),
+            stop: Ordered::new(Rank::Stop, Stop::default()),
             stop_done: Condvar::new(),
             config,
             injector: Injector::new(),
             stealers,
             next_id: AtomicU64::new(MAIN_ID),
             active: AtomicUsize::new(0),
-            registry: Mutex::new(HashMap::new()),
-            timers: Mutex::new(BinaryHeap::new()),
+            registry: Ordered::new(Rank::Registry, HashMap::new()),
+            timers: Ordered::new(Rank::Timers, BinaryHeap::new()),
             timer_seq: AtomicU64::new(0),
-            sleep_lock: Mutex::new(()),
+            sleep_lock: Ordered::new(Rank::SleepLock, ()),
             wake: Condvar::new(),
             sleepers: AtomicUsize::new(0),
             epoch: AtomicU64::new(0),
@@ -161,9 +163,9 @@ impl<T: Task> Runtime<T> {
             spawned: AtomicU64::new(0),
             wakeups: AtomicU64::new(0),
             main_id: MAIN_ID,
-            end: Mutex::new(None),
-            failures: Mutex::new(Vec::new()),
-            stats: Mutex::new(RunStats::default()),
+            end: Ordered::new(Rank::End, None),
+            failures: Ordered::new(Rank::Failures, Vec::new()),
+            stats: Ordered::new(Rank::Stats, RunStats::default()),
         }
     }
 
@@ -552,9 +554,9 @@ impl<T: Task> Runtime<T> {
             if idle {
                 match until {
                     Some(deadline) => {
-                        self.wake.wait_until(&mut guard, deadline);
+                        self.wake.wait_until(guard.inner(), deadline);
                     }
-                    None => self.wake.wait(&mut guard),
+                    None => self.wake.wait(guard.inner()),
                 }
             }
             self.sleepers.fetch_sub(1, Ordering::SeqCst);
@@ -607,7 +609,7 @@ impl<T: Task> Runtime<T> {
         stop.arrived += 1;
         if stop.arrived + stop.asleep < self.stealers.len() {
             while stop.generation == generation && !self.shutdown.load(Ordering::SeqCst) {
-                self.stop_done.wait(&mut stop);
+                self.stop_done.wait(stop.inner());
             }
             return;
         }
