@@ -2,12 +2,14 @@
 //! scratch files, and running a program for its statistics.
 //!
 //! Invariant: every scratch file lives in a directory of its own per test
-//! binary and process, so tests running side by side never share one.
+//! binary and process, and every `run_for_stats` run has files of its own,
+//! so tests running side by side never share one.
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value as Json;
 
@@ -33,16 +35,28 @@ pub fn temp_path(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Writes `bytes` to the scratch file `name` and returns its path.
+/// Writes `bytes` to the scratch file `name` and returns its path. The file
+/// appears whole (written aside, then renamed into place), so two tests
+/// writing the same file side by side never let a run read half of it.
 pub fn temp_file(name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
     let path = temp_path(name);
-    std::fs::write(&path, bytes).unwrap();
+    let aside = temp_path(&format!(
+        "{name}.{}.part",
+        WRITES.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&aside, bytes).unwrap();
+    std::fs::rename(&aside, &path).unwrap();
     path
 }
 
 /// Runs `source` as `vm run FLAGS --stats-json F PROGRAM ARGS`, checks that
 /// it succeeded, and returns its output and the statistics document.
 pub fn run_for_stats(name: &str, source: &str, flags: &[&str], args: &[&str]) -> (Output, Json) {
+    // Tests of one binary run side by side and may run the same program:
+    // each run gets files of its own.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("{name}-{}", RUNS.fetch_add(1, Ordering::Relaxed));
     let program = temp_file(&format!("{name}.iv"), source);
     let stats = temp_path(&format!("{name}.json"));
     let out = vm()
