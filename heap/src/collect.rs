@@ -118,12 +118,11 @@ impl Heap {
         trace(v, f)
     }
 
-    /// Ends this heap's life: [`Heap::retire`], then, if anything is left,
-    /// [`Heap::hand_over_to`] `global`.
+    /// Ends this heap's life: [`Heap::retire`], then [`Heap::hand_over_to`]
+    /// `global` whatever is left. Leaves this heap empty.
     pub fn retire_into(&mut self, global: &mut Heap) {
-        if self.retire() {
-            self.hand_over_to(global);
-        }
+        self.retire();
+        self.hand_over_to(global);
     }
 
     /// Ends this heap's life, first step: frees every object that no other
@@ -133,17 +132,14 @@ impl Heap {
     /// message marks what it references as published ([`Heap::publish`]);
     /// a shareable graph references only shareable objects, so what other
     /// isolates can reach is what is reachable from the published objects.
-    /// Empty pages go back to the pool. Returns true when objects remain
-    /// (the caller then hands them over, docs/design.md invariant 6).
+    /// Returns true when objects remain (the caller then hands them over,
+    /// docs/design.md invariant 6; either way the heap's empty pages go back
+    /// to the pool, by the hand-over or when the heap is dropped).
     pub fn retire(&mut self) -> bool {
         if self.shareable_bytes.get() > 0 {
             self.mark_published();
         }
-        let report = self.sweep(SweepMode::Global);
-        for page in self.spare.get_mut().drain(..) {
-            page.release();
-        }
-        report.live_objects > 0
+        self.sweep(SweepMode::Global).live_objects > 0
     }
 
     /// Marks the published objects of this heap and every object of this
@@ -202,6 +198,7 @@ impl Heap {
         add(&global.swept_in_use, in_use);
         add(&global.out_of_line, self.out_of_line.get());
         add(&global.shareable_bytes, self.shareable_bytes.get());
+        add(&global.large_bytes, self.large_bytes.take());
         add(&global.swept_objects, objects);
         for cell in [
             &self.in_use,
@@ -280,10 +277,12 @@ impl Heap {
         }
 
         let large = self.large.get_mut();
+        let large_bytes = self.large_bytes.get_mut();
         large.retain(|&page| {
             // SAFETY: as above; a large page holds one plain object.
             let live = unsafe { sweep_page(page, mode, &mut tally) };
             if live == 0 {
+                *large_bytes -= page.alloc_size();
                 page.release();
                 report.released_pages += 1;
                 false

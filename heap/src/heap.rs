@@ -102,6 +102,9 @@ pub struct Heap {
     pub(crate) bump: [Cell<*mut u8>; N_LISTS],
     pub(crate) pages: RefCell<Vec<PagePtr>>,
     pub(crate) large: RefCell<Vec<PagePtr>>,
+    /// Bytes of the allocations of the pages in `large`, kept so that
+    /// `held_bytes` is constant time (the run asks it at every freeze).
+    pub(crate) large_bytes: Cell<usize>,
     /// Empty pages kept for reuse (at most a quarter of the live pages).
     pub(crate) spare: RefCell<Vec<PagePtr>>,
     pub(crate) in_use: Cell<usize>,
@@ -166,6 +169,7 @@ impl Heap {
             bump: [const { Cell::new(std::ptr::null_mut()) }; N_LISTS],
             pages: RefCell::new(Vec::new()),
             large: RefCell::new(Vec::new()),
+            large_bytes: Cell::new(0),
             spare: RefCell::new(Vec::new()),
             in_use: Cell::new(0),
             out_of_line: Cell::new(0),
@@ -198,8 +202,16 @@ impl Heap {
     /// it live objects fill (also `HeapStats::heap_size`).
     pub fn held_bytes(&self) -> usize {
         let pages = self.pages.borrow().len() + self.spare.borrow().len();
-        let large_bytes: usize = self.large.borrow().iter().map(|p| p.alloc_size()).sum();
-        pages * page::PAGE_SIZE + large_bytes + self.out_of_line.get()
+        debug_assert_eq!(
+            self.large_bytes.get(),
+            self.large
+                .borrow()
+                .iter()
+                .map(|p| p.alloc_size())
+                .sum::<usize>(),
+            "large_bytes counts the large pages"
+        );
+        pages * page::PAGE_SIZE + self.large_bytes.get() + self.out_of_line.get()
     }
 
     /// Bytes of the shareable objects this heap holds (constant time; also
@@ -403,6 +415,8 @@ impl Heap {
         // SAFETY: the large page is fresh and ours.
         unsafe { (*page.header()).alloc[w] |= b };
         self.large.borrow_mut().push(page);
+        self.large_bytes
+            .set(self.large_bytes.get() + page.alloc_size());
         self.in_use.set(self.in_use.get() + size);
         self.new_objects.set(self.new_objects.get() + 1);
         // SAFETY: a slot address inside a live page is never null.

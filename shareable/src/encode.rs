@@ -50,7 +50,11 @@ impl Writer<'_> {
                 self.body.push(meta(i as u64));
                 mask |= 1 << j;
             } else {
-                self.references_shared |= v.is_ptr();
+                if v.is_ptr() {
+                    // A shareable reference leaves the sender's isolate.
+                    self.references_shared = true;
+                    heap.publish(v);
+                }
                 self.body.push(v);
             }
             j += 1;

@@ -100,17 +100,14 @@ impl Message {
     /// message's buffers; the sender's objects are never written.
     ///
     /// The shareable objects of `heap` that the message references are
-    /// marked as published (`Heap::publish`): from now on other isolates may
-    /// hold them, so they outlive the sender's isolate. This is the only
-    /// write to the sender's heap, and it touches only page-side bitmaps.
+    /// marked as published (`Heap::publish`, as the copy writes each
+    /// reference): from now on other isolates may hold them, so they outlive
+    /// the sender's isolate. This is the only write to the sender's heap,
+    /// and it touches only page-side bitmaps.
     pub fn copy(heap: &Heap, roots: &[Value]) -> Result<Message, AllocError> {
         let mut plan = crate::measure::Plan::new(roots.len());
         plan.measure(heap, roots)?;
-        let message = crate::encode::encode(heap, roots, &plan)?;
-        if message.references_shared {
-            message.shared_refs().for_each(|v| heap.publish(v));
-        }
-        Ok(message)
+        crate::encode::encode(heap, roots, &plan)
     }
 
     /// Materializes the message into `heap` (the receiver's) and returns the
